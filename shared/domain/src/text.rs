@@ -1,0 +1,205 @@
+//! Text value objects: bounded text, slugs and e-mail addresses.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Text of `MIN..=MAX` characters (Unicode scalar values) after trimming surrounding white
+/// space. Control characters other than line breaks and tabs are refused.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Text<const MIN: usize, const MAX: usize>(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TextError {
+    #[error("must be between {min} and {max} characters")]
+    Length { min: usize, max: usize },
+    #[error("must not contain control characters")]
+    Control,
+}
+
+impl<const MIN: usize, const MAX: usize> Text<MIN, MAX> {
+    pub fn parse(text: &str) -> Result<Self, TextError> {
+        let trimmed = text.trim();
+        let length = trimmed.chars().count();
+        if !(MIN..=MAX).contains(&length) {
+            return Err(TextError::Length { min: MIN, max: MAX });
+        }
+        if trimmed
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        {
+            return Err(TextError::Control);
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<const MIN: usize, const MAX: usize> fmt::Display for Text<MIN, MAX> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A lowercase identifier for URLs and keys: `a-z`, `0-9` and `-`, 1 to 40 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Slug(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("must be 1 to 40 characters of a-z, 0-9 and -")]
+pub struct InvalidSlug;
+
+impl Slug {
+    pub const MAX_LEN: usize = 40;
+
+    pub fn parse(text: &str) -> Result<Self, InvalidSlug> {
+        let valid = (1..=Self::MAX_LEN).contains(&text.len())
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if valid {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(InvalidSlug)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Slug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An e-mail address, checked against the RFC 5322 addr-spec grammar by `email_address`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Email(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("must be an e-mail address such as someone@example.com")]
+pub struct InvalidEmail;
+
+impl Email {
+    pub fn parse(text: &str) -> Result<Self, InvalidEmail> {
+        let text = text.trim();
+        // Display names ("Jo <jo@example.com>") are refused: a recipient is an address.
+        if text.len() > 254 || text.contains(['<', '>', ' ']) {
+            return Err(InvalidEmail);
+        }
+        let parsed = email_address::EmailAddress::parse_with_options(
+            text,
+            email_address::Options::default().with_required_tld(),
+        )
+        .map_err(|_| InvalidEmail)?;
+        Ok(Self(parsed.as_str().to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    type Name = Text<1, 120>;
+    type Description = Text<0, 2000>;
+
+    #[test]
+    fn text_is_trimmed_and_bounded_in_characters() {
+        assert_eq!(
+            Name::parse("  Blue Shirt \n").unwrap().as_str(),
+            "Blue Shirt"
+        );
+        assert_eq!(
+            Name::parse("   "),
+            Err(TextError::Length { min: 1, max: 120 })
+        );
+        // 120 two-byte characters are 120 characters, not 240.
+        assert!(Name::parse(&"é".repeat(120)).is_ok());
+        assert!(Name::parse(&"é".repeat(121)).is_err());
+        assert!(Description::parse("").is_ok());
+        assert!(Description::parse("line one\nline two\ttab").is_ok());
+    }
+
+    #[test]
+    fn text_refuses_control_characters() {
+        assert_eq!(Name::parse("bell\u{7}"), Err(TextError::Control));
+        assert_eq!(Name::parse("nul\0in the middle"), Err(TextError::Control));
+    }
+
+    #[test]
+    fn slugs() {
+        for good in ["a", "t-shirts", "2024", &"a".repeat(40)] {
+            assert!(Slug::parse(good).is_ok(), "{good:?}");
+        }
+        for bad in ["", "T-Shirts", "t shirts", "café", "a_b", &"a".repeat(41)] {
+            assert_eq!(Slug::parse(bad), Err(InvalidSlug), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn emails() {
+        for good in ["a@example.com", "first.last+tag@sub.example.org"] {
+            assert_eq!(Email::parse(good).unwrap().as_str(), good);
+        }
+        for bad in [
+            "",
+            "plain",
+            "@example.com",
+            "a@",
+            "a@localhost",
+            "Jo <jo@example.com>",
+            "a b@example.com",
+        ] {
+            assert_eq!(Email::parse(bad), Err(InvalidEmail), "{bad:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn text_accepts_exactly_the_bounded_lengths(s in "[a-zA-Z0-9 ]{0,130}") {
+            let trimmed = s.trim().chars().count();
+            prop_assert_eq!(Name::parse(&s).is_ok(), (1..=120).contains(&trimmed));
+        }
+
+        #[test]
+        fn slug_grammar(s in "[a-z0-9-]{1,40}") {
+            prop_assert!(Slug::parse(&s).is_ok());
+        }
+
+        #[test]
+        fn slug_refuses_any_other_character(
+            prefix in "[a-z0-9-]{0,10}",
+            bad in "[^a-z0-9-]",
+            suffix in "[a-z0-9-]{0,10}",
+        ) {
+            let text = format!("{prefix}{bad}{suffix}");
+            prop_assert!(Slug::parse(&text).is_err());
+        }
+
+        #[test]
+        fn parsers_never_panic(s in "\\PC{0,300}") {
+            let _ = Name::parse(&s);
+            let _ = Slug::parse(&s);
+            let _ = Email::parse(&s);
+        }
+    }
+}

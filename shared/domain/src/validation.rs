@@ -1,0 +1,97 @@
+//! Collecting every invalid field of a request at once.
+
+use serde::Serialize;
+
+/// One invalid field, named by its path in the request (`items[0].quantity`, `limit`,
+/// `header:idempotency-key`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// Accumulates field errors while a request is parsed, so the answer lists all of them.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Validation {
+    errors: Vec<FieldError>,
+}
+
+impl Validation {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    /// Keeps the parsed value, or records why it was refused under `field`.
+    pub fn check<T, E: std::fmt::Display>(
+        &mut self,
+        field: impl Into<String>,
+        parsed: Result<T, E>,
+    ) -> Option<T> {
+        match parsed {
+            Ok(value) => Some(value),
+            Err(reason) => {
+                self.push(field, reason.to_string());
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    pub fn errors(&self) -> &[FieldError] {
+        &self.errors
+    }
+
+    pub fn into_errors(self) -> Vec<FieldError> {
+        self.errors
+    }
+
+    /// `Ok(value)` when nothing was recorded; the recorded errors otherwise.
+    pub fn finish<T>(self, value: impl FnOnce() -> Option<T>) -> Result<T, Vec<FieldError>> {
+        if !self.errors.is_empty() {
+            return Err(self.errors);
+        }
+        // Every `None` comes from a failed `check`, which recorded an error.
+        value().ok_or_else(|| {
+            vec![FieldError {
+                field: String::new(),
+                message: "invalid request".into(),
+            }]
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finish_returns_all_errors_in_order() {
+        let mut v = Validation::new();
+        let a: Option<u8> = v.check("a", Err::<u8, _>("bad a"));
+        let b: Option<u8> = v.check("b", Ok::<u8, &str>(2));
+        let c: Option<u8> = v.check("c", Err::<u8, _>("bad c"));
+        let errors = v.finish(|| Some((a?, b?, c?))).unwrap_err();
+        assert_eq!(
+            errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(),
+            ["a", "c"]
+        );
+        assert_eq!(errors[0].message, "bad a");
+    }
+
+    #[test]
+    fn finish_returns_the_value_when_nothing_failed() {
+        let mut v = Validation::new();
+        let a = v.check("a", Ok::<u8, &str>(1));
+        assert_eq!(v.finish(|| a), Ok(1));
+    }
+}
