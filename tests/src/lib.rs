@@ -1,1 +1,168 @@
+//! Helpers for tests against the local AWS-protocol server that `make test` starts and names
+//! in `AWS_ENDPOINT_URL`: a fresh table per test (created from `template.yaml`), the sample
+//! events of `events/` as requests, and a counter of SDK calls.
 
+use adapters::store::DocumentStore;
+use aws_config::SdkConfig;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use lambda_http::{Body, Request, Response};
+use local_stack::{TableDefinition, template_path};
+use serde_json::Value;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// The local stack with a table of its own, so tests run in parallel without meeting.
+pub struct Stack {
+    pub aws: SdkConfig,
+    pub table: String,
+}
+
+impl Stack {
+    /// Panics with a hint when no local server is configured: these tests need `make test`.
+    pub async fn new() -> Self {
+        assert!(
+            std::env::var("AWS_ENDPOINT_URL").is_ok(),
+            "AWS_ENDPOINT_URL is not set: run these tests with `make test`, which starts the local AWS server"
+        );
+        let aws = adapters::config::aws().await;
+        let table = format!("test-{}", uuid::Uuid::now_v7());
+        TableDefinition::from_template(&template_path())
+            .expect("the template's table definition")
+            .create(&aws_sdk_dynamodb::Client::new(&aws), &table)
+            .await
+            .expect("creating a test table");
+        Self { aws, table }
+    }
+
+    pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.aws)
+    }
+
+    pub fn store(&self) -> DocumentStore {
+        DocumentStore::new(self.dynamodb(), &self.table)
+    }
+
+    /// A store whose client counts the DynamoDB operations it sends.
+    pub fn counted_store(&self) -> (DocumentStore, Calls) {
+        let calls = Calls::default();
+        let config = aws_sdk_dynamodb::config::Builder::from(&self.aws)
+            .interceptor(calls.clone())
+            .build();
+        let client = aws_sdk_dynamodb::Client::from_conf(config);
+        (DocumentStore::new(client, &self.table), calls)
+    }
+}
+
+/// Counts SDK operations by name (`GetItem`, `Query`, ...), one per call whatever the retries.
+#[derive(Debug, Clone, Default)]
+pub struct Calls(Arc<Mutex<Vec<String>>>);
+
+impl Calls {
+    pub fn total(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+
+    pub fn reset(&self) {
+        self.0.lock().unwrap().clear();
+    }
+}
+
+impl Intercept for Calls {
+    fn name(&self) -> &'static str {
+        "Calls"
+    }
+
+    fn read_before_serialization(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        config: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let operation = config
+            .load::<Metadata>()
+            .map_or_else(|| "unknown".to_owned(), |m| m.name().to_owned());
+        self.0.lock().unwrap().push(operation);
+        Ok(())
+    }
+}
+
+/// A sample event from `events/`, as JSON to adjust before it becomes a request.
+pub fn event(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../events")
+        .join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
+}
+
+/// Turns an API Gateway v2 event into the request a handler receives.
+pub fn request(event: &Value) -> Request {
+    lambda_http::request::from_str(&event.to_string()).expect("an API Gateway event")
+}
+
+/// Replaces the event's body with `body` serialized as JSON.
+pub fn with_body(mut event: Value, body: &Value) -> Value {
+    event["body"] = Value::String(body.to_string());
+    event
+}
+
+/// Replaces the JWT claims (`None` removes the authorizer: an anonymous caller).
+pub fn with_claims(mut event: Value, claims: Option<Value>) -> Value {
+    match claims {
+        Some(claims) => {
+            event["requestContext"]["authorizer"] = serde_json::json!({"jwt": {"claims": claims, "scopes": null}});
+        }
+        None => {
+            if let Some(context) = event["requestContext"].as_object_mut() {
+                context.remove("authorizer");
+            }
+        }
+    }
+    event
+}
+
+/// Sets a path parameter (and the raw path, for realism).
+pub fn with_path_param(mut event: Value, name: &str, value: &str, raw_path: &str) -> Value {
+    event["pathParameters"][name] = Value::String(value.to_owned());
+    event["rawPath"] = Value::String(raw_path.to_owned());
+    event["requestContext"]["http"]["path"] = Value::String(raw_path.to_owned());
+    event
+}
+
+/// A response's status and JSON body.
+pub fn parts(response: &Response<Body>) -> (u16, Value) {
+    let body = match response.body() {
+        Body::Text(text) => text.as_bytes().to_vec(),
+        Body::Binary(bytes) => bytes.clone(),
+        _ => Vec::new(),
+    };
+    let json = if body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&body).expect("a JSON body")
+    };
+    (response.status().as_u16(), json)
+}
+
+/// The `field`s named by a problem document's `errors`.
+pub fn error_fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}

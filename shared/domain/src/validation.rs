@@ -21,9 +21,15 @@ impl Validation {
         Self::default()
     }
 
+    /// Records why `field` is invalid; only the first reason per field is kept, so a field
+    /// of the wrong type is not also reported as missing.
     pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        let field = field.into();
+        if self.errors.iter().any(|e| e.field == field) {
+            return;
+        }
         self.errors.push(FieldError {
-            field: field.into(),
+            field,
             message: message.into(),
         });
     }
@@ -86,6 +92,15 @@ mod tests {
             ["a", "c"]
         );
         assert_eq!(errors[0].message, "bad a");
+    }
+
+    #[test]
+    fn keeps_the_first_reason_per_field() {
+        let mut v = Validation::new();
+        v.push("name", "must be a string");
+        v.push("name", "is required");
+        assert_eq!(v.errors().len(), 1);
+        assert_eq!(v.errors()[0].message, "must be a string");
     }
 
     #[test]
