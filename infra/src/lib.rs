@@ -4,8 +4,8 @@
 
 use anyhow::{Context, Result, anyhow, bail};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-    Projection, ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
 use std::path::{Path, PathBuf};
 use yaml_rust2::{Yaml, YamlLoader};
@@ -60,8 +60,8 @@ fn key_schema(yaml: &Yaml) -> Result<Vec<KeySchemaElement>> {
 impl TableDefinition {
     /// Reads the `Table` resource of a SAM/CloudFormation template.
     pub fn from_template(path: &Path) -> Result<Self> {
-        let source = std::fs::read_to_string(path)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let source =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let documents = YamlLoader::load_from_str(&source)
             .with_context(|| format!("parsing {}", path.display()))?;
         let template = documents.first().context("the template is empty")?;
@@ -126,7 +126,10 @@ impl TableDefinition {
             .await;
         match created {
             Ok(_) => {}
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_in_use_exception()) => {
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_in_use_exception()) =>
+            {
                 return Ok(());
             }
             Err(e) => return Err(e).with_context(|| format!("creating table {name}")),
@@ -151,10 +154,19 @@ impl TableDefinition {
 
 /// Verifies an SES identity (on the local server, verification is immediate).
 pub async fn verify_sender(client: &aws_sdk_sesv2::Client, sender: &str) -> Result<()> {
-    let result = client.create_email_identity().email_identity(sender).send().await;
+    let result = client
+        .create_email_identity()
+        .email_identity(sender)
+        .send()
+        .await;
     match result {
         Ok(_) => Ok(()),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_already_exists_exception()) => Ok(()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_already_exists_exception()) =>
+        {
+            Ok(())
+        }
         Err(e) => Err(e).with_context(|| format!("verifying SES identity {sender}")),
     }
 }
@@ -164,7 +176,10 @@ pub async fn create_event_bus(client: &aws_sdk_eventbridge::Client, name: &str) 
     let result = client.create_event_bus().name(name).send().await;
     match result {
         Ok(_) => Ok(()),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_already_exists_exception()) => {
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_already_exists_exception()) =>
+        {
             Ok(())
         }
         Err(e) => Err(e).with_context(|| format!("creating event bus {name}")),
@@ -178,7 +193,11 @@ mod tests {
     #[test]
     fn reads_the_table_of_the_repository_template() {
         let table = TableDefinition::from_template(&template_path()).unwrap();
-        let names: Vec<_> = table.attributes.iter().map(|a| a.attribute_name()).collect();
+        let names: Vec<_> = table
+            .attributes
+            .iter()
+            .map(|a| a.attribute_name())
+            .collect();
         assert!(names.contains(&"pk") && names.contains(&"sk"));
         assert_eq!(table.key_schema[0].attribute_name(), "pk");
         assert_eq!(table.key_schema[0].key_type(), &KeyType::Hash);

@@ -39,14 +39,62 @@ async fn bootstrap(aws: &config::SdkConfig) -> Result<()> {
 }
 
 const DEMO_PRODUCTS: &[(&str, &str, &str, &str, i64)] = &[
-    ("Blue Shirt", "A cotton shirt, sky blue", "shirts", "19.99", 40),
-    ("Red Shirt", "A cotton shirt, bright red", "shirts", "19.99", 0),
-    ("Café Mug", "Stoneware mug for a large coffee", "kitchen", "12.50", 120),
-    ("Espresso Cup Set", "Four small cups and saucers", "kitchen", "24.00", 15),
-    ("Trail Running Shoes", "Light shoes with a grippy sole", "shoes", "89.90", 8),
-    ("Wool Socks", "Warm socks for hiking, three pairs", "socks", "14.00", 60),
-    ("Rain Jacket", "Waterproof shell with a hood", "jackets", "129.00", 5),
-    ("Linen Trousers", "Loose summer trousers", "trousers", "59.00", 12),
+    (
+        "Blue Shirt",
+        "A cotton shirt, sky blue",
+        "shirts",
+        "19.99",
+        40,
+    ),
+    (
+        "Red Shirt",
+        "A cotton shirt, bright red",
+        "shirts",
+        "19.99",
+        0,
+    ),
+    (
+        "Café Mug",
+        "Stoneware mug for a large coffee",
+        "kitchen",
+        "12.50",
+        120,
+    ),
+    (
+        "Espresso Cup Set",
+        "Four small cups and saucers",
+        "kitchen",
+        "24.00",
+        15,
+    ),
+    (
+        "Trail Running Shoes",
+        "Light shoes with a grippy sole",
+        "shoes",
+        "89.90",
+        8,
+    ),
+    (
+        "Wool Socks",
+        "Warm socks for hiking, three pairs",
+        "socks",
+        "14.00",
+        60,
+    ),
+    (
+        "Rain Jacket",
+        "Waterproof shell with a hood",
+        "jackets",
+        "129.00",
+        5,
+    ),
+    (
+        "Linen Trousers",
+        "Loose summer trousers",
+        "trousers",
+        "59.00",
+        12,
+    ),
 ];
 
 async fn seed(aws: &config::SdkConfig) -> Result<()> {

@@ -120,7 +120,8 @@ pub fn with_body(mut event: Value, body: &Value) -> Value {
 pub fn with_claims(mut event: Value, claims: Option<Value>) -> Value {
     match claims {
         Some(claims) => {
-            event["requestContext"]["authorizer"] = serde_json::json!({"jwt": {"claims": claims, "scopes": null}});
+            event["requestContext"]["authorizer"] =
+                serde_json::json!({"jwt": {"claims": claims, "scopes": null}});
         }
         None => {
             if let Some(context) = event["requestContext"].as_object_mut() {

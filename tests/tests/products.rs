@@ -37,12 +37,18 @@ fn product_body(name: &str) -> Value {
 
 async fn create(stack: &Stack, claims: Option<Value>, body: &Value) -> (u16, Value) {
     let event = with_claims(with_body(event("create-product.json"), body), claims);
-    let response = create_product::handle(request(&event), &create_deps(stack, AuthMode::Jwt)).await;
+    let response =
+        create_product::handle(request(&event), &create_deps(stack, AuthMode::Jwt)).await;
     parts(&response)
 }
 
 async fn get(stack: &Stack, id: &str) -> (u16, Value) {
-    let event = with_path_param(event("get-product.json"), "id", id, &format!("/products/{id}"));
+    let event = with_path_param(
+        event("get-product.json"),
+        "id",
+        id,
+        &format!("/products/{id}"),
+    );
     parts(&get_product::handle(request(&event), &get_deps(stack)).await)
 }
 
@@ -73,7 +79,8 @@ async fn the_sample_events_create_and_read_a_product() {
     assert_eq!(read, created);
 
     // The sample get event as shipped names a product that does not exist.
-    let response = get_product::handle(request(&event("get-product.json")), &get_deps(&stack)).await;
+    let response =
+        get_product::handle(request(&event("get-product.json")), &get_deps(&stack)).await;
     assert_eq!(parts(&response).0, 404);
 }
 
@@ -92,7 +99,17 @@ async fn every_invalid_field_is_listed_at_once() {
     assert_eq!(status, 400);
     let mut fields = error_fields(&problem);
     fields.sort();
-    assert_eq!(fields, ["category", "colour", "description", "name", "price", "stock"]);
+    assert_eq!(
+        fields,
+        [
+            "category",
+            "colour",
+            "description",
+            "name",
+            "price",
+            "stock"
+        ]
+    );
     assert_eq!(problem["status"], 400);
 }
 
@@ -174,10 +191,17 @@ async fn local_identity_headers_count_only_in_local_mode() {
     event["headers"]["x-customer-groups"] = json!("ops, admin");
 
     let jwt = create_product::handle(request(&event), &create_deps(&stack, AuthMode::Jwt)).await;
-    assert_eq!(parts(&jwt).0, 401, "headers are ignored behind the JWT authorizer");
+    assert_eq!(
+        parts(&jwt).0,
+        401,
+        "headers are ignored behind the JWT authorizer"
+    );
 
-    let local =
-        create_product::handle(request(&event), &create_deps(&stack, AuthMode::LocalHeaders)).await;
+    let local = create_product::handle(
+        request(&event),
+        &create_deps(&stack, AuthMode::LocalHeaders),
+    )
+    .await;
     assert_eq!(parts(&local).0, 201);
 }
 
@@ -186,10 +210,16 @@ async fn names_are_unique_ignoring_case_and_surrounding_spaces() {
     let stack = Stack::new().await;
     let (status, _) = create(&stack, Some(admin_claims()), &product_body("Café Mug")).await;
     assert_eq!(status, 201);
-    let (status, problem) = create(&stack, Some(admin_claims()), &product_body("  CAFÉ mug ")).await;
+    let (status, problem) =
+        create(&stack, Some(admin_claims()), &product_body("  CAFÉ mug ")).await;
     assert_eq!(status, 409);
     assert_eq!(problem["status"], 409);
-    let (status, _) = create(&stack, Some(admin_claims()), &product_body("Café Mug Large")).await;
+    let (status, _) = create(
+        &stack,
+        Some(admin_claims()),
+        &product_body("Café Mug Large"),
+    )
+    .await;
     assert_eq!(status, 201);
 }
 
@@ -200,7 +230,11 @@ async fn concurrent_creates_of_one_name_have_exactly_one_winner() {
     for i in 0..8 {
         // Each request has its own client, as separate Lambda instances would.
         let deps = create_deps(&stack, AuthMode::Jwt);
-        let name = if i % 2 == 0 { "Racing Shirt" } else { "racing shirt " };
+        let name = if i % 2 == 0 {
+            "Racing Shirt"
+        } else {
+            "racing shirt "
+        };
         let event = with_claims(
             with_body(event("create-product.json"), &product_body(name)),
             Some(admin_claims()),
@@ -221,7 +255,12 @@ async fn unknown_and_malformed_ids() {
     let (status, problem) = get(&stack, &uuid::Uuid::now_v7().to_string()).await;
     assert_eq!(status, 404);
     assert_eq!(problem["status"], 404);
-    for bad in ["not-a-uuid", "123", "0190b6c8-6f4e-7c3a-9a6f-2f1d3c4b5a6", "'; DROP TABLE"] {
+    for bad in [
+        "not-a-uuid",
+        "123",
+        "0190b6c8-6f4e-7c3a-9a6f-2f1d3c4b5a6",
+        "'; DROP TABLE",
+    ] {
         let (status, problem) = get(&stack, bad).await;
         assert_eq!(status, 400, "{bad:?}");
         assert_eq!(error_fields(&problem), ["id"]);

@@ -1,8 +1,8 @@
 //! The JSON-document repository against the local AWS-protocol server.
 
 use adapters::store::{
-    Condition, Document, DocumentStore, Index, IndexKeys, Key, Query, SortKey, StoreError,
-    Write, decode,
+    Condition, Document, DocumentStore, Index, IndexKeys, Key, Query, SortKey, StoreError, Write,
+    decode,
 };
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::{Cursor, Limit};
@@ -358,8 +358,7 @@ async fn conditional_updates_in_a_transaction_bump_the_version() {
     let after = store.get::<Note>(&doc.key()).await.unwrap().unwrap();
     assert_eq!((after.doc.revision, after.version), (2, 2));
 
-    let Err(StoreError::TransactionCancelled(reasons)) = store.transact(vec![take(3)]).await
-    else {
+    let Err(StoreError::TransactionCancelled(reasons)) = store.transact(vec![take(3)]).await else {
         panic!("taking more than is left must fail");
     };
     let left = decode::<Note>(reasons[0].item.clone().unwrap()).unwrap();
@@ -386,8 +385,14 @@ async fn a_document_of_an_older_schema_is_upgraded_on_read() {
         .item("entity", AttributeValue::S("note".into()))
         .item("schema_version", AttributeValue::N("1".into()))
         .item("version", AttributeValue::N("3".into()))
-        .item("created_at", AttributeValue::S("2025-01-01T00:00:00Z".into()))
-        .item("updated_at", AttributeValue::S("2025-01-01T00:00:00Z".into()))
+        .item(
+            "created_at",
+            AttributeValue::S("2025-01-01T00:00:00Z".into()),
+        )
+        .item(
+            "updated_at",
+            AttributeValue::S("2025-01-01T00:00:00Z".into()),
+        )
         .item("data", data)
         .send()
         .await
@@ -417,7 +422,10 @@ async fn a_document_of_an_older_schema_is_upgraded_on_read() {
         .item
         .unwrap();
     assert_eq!(raw["schema_version"], AttributeValue::N("2".into()));
-    assert_eq!(raw["created_at"], AttributeValue::S("2025-01-01T00:00:00Z".into()));
+    assert_eq!(
+        raw["created_at"],
+        AttributeValue::S("2025-01-01T00:00:00Z".into())
+    );
 }
 
 #[tokio::test]
@@ -454,5 +462,9 @@ async fn batch_get_reads_many_keys_in_few_round_trips() {
     let found = store.batch_get::<Note>(&keys).await.unwrap();
     let found_ids: HashSet<_> = found.into_iter().map(|v| v.doc.id).collect();
     assert_eq!(found_ids, ids.into_iter().collect::<HashSet<_>>());
-    assert_eq!(calls.names(), ["BatchGetItem", "BatchGetItem"], "one call per 100 keys");
+    assert_eq!(
+        calls.names(),
+        ["BatchGetItem", "BatchGetItem"],
+        "one call per 100 keys"
+    );
 }

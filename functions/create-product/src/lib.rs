@@ -35,9 +35,18 @@ async fn run(request: Request, deps: &Deps) -> Result<Response<Body>, Problem> {
     let caller = http::caller(&request, deps.auth)?;
     let body = http::json_object(&request)?;
     let command = parse(&body)?;
-    let product =
-        create_product(&caller, command, deps.currency, &SystemClock, &deps.products).await?;
-    Ok(http::created(&format!("/products/{}", product.id), &product))
+    let product = create_product(
+        &caller,
+        command,
+        deps.currency,
+        &SystemClock,
+        &deps.products,
+    )
+    .await?;
+    Ok(http::created(
+        &format!("/products/{}", product.id),
+        &product,
+    ))
 }
 
 fn parse(body: &JsonObject) -> Result<CreateProduct, Problem> {

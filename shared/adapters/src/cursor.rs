@@ -119,7 +119,9 @@ pub(crate) fn decode(
         return Err(StoreError::InvalidCursor("unknown cursor version"));
     }
     if payload.h != check(scope, &payload.k) {
-        return Err(StoreError::InvalidCursor("made for another query, or edited"));
+        return Err(StoreError::InvalidCursor(
+            "made for another query, or edited",
+        ));
     }
     let expected = key_attributes(index);
     if payload.k.len() != expected.len() || !expected.iter().all(|n| payload.k.contains_key(*n)) {
@@ -197,14 +199,18 @@ mod tests {
     fn refuses_garbage_and_edited_cursors() {
         let sort = SortKey::Any;
         let scope = scope("OWNER#a", &sort);
-        let forged = |payload: serde_json::Value| {
-            Cursor::new(URL_SAFE_NO_PAD.encode(payload.to_string()))
-        };
+        let forged =
+            |payload: serde_json::Value| Cursor::new(URL_SAFE_NO_PAD.encode(payload.to_string()));
         let key = |partition: &str| -> BTreeMap<String, String> {
-            [("pk", "x"), ("sk", "y"), ("gsi1pk", partition), ("gsi1sk", "z")]
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect()
+            [
+                ("pk", "x"),
+                ("sk", "y"),
+                ("gsi1pk", partition),
+                ("gsi1sk", "z"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
         };
         let good = key("OWNER#a");
         let h = check(&scope, &good);
@@ -225,12 +231,22 @@ mod tests {
             forged(serde_json::json!({"v": 1, "k": good, "h": h, "extra": 1})),
         ] {
             assert!(
-                matches!(decode(&bad, &scope, Some(Index::Gsi1)), Err(StoreError::InvalidCursor(_))),
+                matches!(
+                    decode(&bad, &scope, Some(Index::Gsi1)),
+                    Err(StoreError::InvalidCursor(_))
+                ),
                 "{bad:?}"
             );
         }
         // A recomputed check over a key inside the partition is accepted: see the module docs.
-        assert!(decode(&forged(serde_json::json!({"v": 1, "k": good, "h": h})), &scope, Some(Index::Gsi1)).is_ok());
+        assert!(
+            decode(
+                &forged(serde_json::json!({"v": 1, "k": good, "h": h})),
+                &scope,
+                Some(Index::Gsi1)
+            )
+            .is_ok()
+        );
     }
 
     #[test]
@@ -247,6 +263,9 @@ mod tests {
         let cursor = encode(&inside, &scope, None).unwrap();
         assert!(decode(&cursor, &scope, None).is_ok());
         let cursor = encode(&outside, &scope, None).unwrap();
-        assert!(matches!(decode(&cursor, &scope, None), Err(StoreError::InvalidCursor(_))));
+        assert!(matches!(
+            decode(&cursor, &scope, None),
+            Err(StoreError::InvalidCursor(_))
+        ));
     }
 }

@@ -99,7 +99,9 @@ pub fn json_object(request: &Request) -> Result<Map<String, Value>, Problem> {
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(Problem::bad_request("the body must be a JSON object")),
-        Err(e) => Err(Problem::bad_request(format!("the body is not valid JSON: {e}"))),
+        Err(e) => Err(Problem::bad_request(format!(
+            "the body is not valid JSON: {e}"
+        ))),
     }
 }
 
@@ -111,7 +113,11 @@ pub fn optional_json_object(request: &Request) -> Result<Map<String, Value>, Pro
         Body::Binary(bytes) => bytes.iter().all(u8::is_ascii_whitespace),
         _ => true,
     };
-    if empty { Ok(Map::new()) } else { json_object(request) }
+    if empty {
+        Ok(Map::new())
+    } else {
+        json_object(request)
+    }
 }
 
 /// Reads the fields of one JSON object, recording every wrong type and unknown field in a
@@ -255,8 +261,14 @@ mod tests {
 
     #[test]
     fn groups_in_both_forms() {
-        assert_eq!(parse_groups("[admin ops]").collect::<Vec<_>>(), ["admin", "ops"]);
-        assert_eq!(parse_groups("[\"ops\",\"admin\"]").collect::<Vec<_>>(), ["ops", "admin"]);
+        assert_eq!(
+            parse_groups("[admin ops]").collect::<Vec<_>>(),
+            ["admin", "ops"]
+        );
+        assert_eq!(
+            parse_groups("[\"ops\",\"admin\"]").collect::<Vec<_>>(),
+            ["ops", "admin"]
+        );
         assert_eq!(parse_groups("[]").count(), 0);
         assert_eq!(parse_groups("admin").collect::<Vec<_>>(), ["admin"]);
         assert!(!parse_groups("[administrators]").any(|g| g == "admin"));
@@ -275,10 +287,19 @@ mod tests {
         assert_eq!(fields.boolean("active", &mut validation), Some(true));
         assert_eq!(fields.string("missing", &mut validation), None);
         fields.deny_unknown(&mut validation);
-        let errors: Vec<_> = validation.errors().iter().map(|e| e.field.as_str()).collect();
+        let errors: Vec<_> = validation
+            .errors()
+            .iter()
+            .map(|e| e.field.as_str())
+            .collect();
         assert_eq!(
             errors,
-            ["items[2].name", "items[2].stock", "items[2].extra", "items[2].other"]
+            [
+                "items[2].name",
+                "items[2].stock",
+                "items[2].extra",
+                "items[2].other"
+            ]
         );
     }
 }

@@ -211,7 +211,9 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(text).unwrap();
         assert_eq!(json["status"], 400);
         assert_eq!(json["errors"][0]["field"], "items[0].quantity");
-        assert!(json["type"].is_string() && json["title"].is_string() && json["detail"].is_string());
+        assert!(
+            json["type"].is_string() && json["title"].is_string() && json["detail"].is_string()
+        );
     }
 
     #[test]

@@ -23,8 +23,8 @@ use anyhow::{Context, anyhow};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure,
-    TransactWriteItem, Update,
+    AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put,
+    ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use domain::{Cursor, Limit, Timestamp};
 use serde::Serialize;
@@ -283,7 +283,11 @@ impl Write {
     }
 
     /// Saves a document read at `expected_version`; the transaction fails if it changed.
-    pub fn save<T: Document>(doc: &T, expected_version: u64, table: &str) -> Result<Self, StoreError> {
+    pub fn save<T: Document>(
+        doc: &T,
+        expected_version: u64,
+        table: &str,
+    ) -> Result<Self, StoreError> {
         let parts = save_parts(doc, expected_version)?;
         let update = Update::builder()
             .table_name(table)
@@ -299,8 +303,14 @@ impl Write {
     }
 
     /// Deletes an item, if `condition` (when given) holds.
-    pub fn delete(key: &Key, condition: Option<Condition>, table: &str) -> Result<Self, StoreError> {
-        let mut delete = Delete::builder().table_name(table).set_key(Some(key.to_item()));
+    pub fn delete(
+        key: &Key,
+        condition: Option<Condition>,
+        table: &str,
+    ) -> Result<Self, StoreError> {
+        let mut delete = Delete::builder()
+            .table_name(table)
+            .set_key(Some(key.to_item()));
         if let Some(c) = condition {
             delete = delete
                 .condition_expression(c.expression)
@@ -316,7 +326,12 @@ impl Write {
 
     /// An update expression on an item's attributes (e.g. `data.stock`), guarded by a
     /// condition. The item's `version` is raised with it, so optimistic readers notice.
-    pub fn update(key: &Key, expression: &str, condition: Condition, table: &str) -> Result<Self, StoreError> {
+    pub fn update(
+        key: &Key,
+        expression: &str,
+        condition: Condition,
+        table: &str,
+    ) -> Result<Self, StoreError> {
         let mut values = condition.values;
         values.insert(":one".into(), AttributeValue::N("1".into()));
         values.insert(":updated_at".into(), AttributeValue::S(now()));
@@ -349,7 +364,9 @@ impl Write {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .context("building a condition check")?;
-        Ok(Self(TransactWriteItem::builder().condition_check(check).build()))
+        Ok(Self(
+            TransactWriteItem::builder().condition_check(check).build(),
+        ))
     }
 }
 
@@ -521,8 +538,9 @@ pub fn decode<T: Document>(mut item: Item) -> Result<Versioned<T>, StoreError> {
         serde_dynamo::aws_sdk_dynamodb_1::from_attribute_value(data)
             .with_context(|| format!("reading a stored {entity}"))?
     } else if schema < T::SCHEMA_VERSION {
-        let old: serde_json::Value = serde_dynamo::aws_sdk_dynamodb_1::from_attribute_value(data)
-            .with_context(|| format!("reading a stored {entity} of schema {schema}"))?;
+        let old: serde_json::Value =
+            serde_dynamo::aws_sdk_dynamodb_1::from_attribute_value(data)
+                .with_context(|| format!("reading a stored {entity} of schema {schema}"))?;
         let upgraded = T::upgrade(schema, old)?;
         serde_json::from_value(upgraded)
             .with_context(|| format!("reading an upgraded {entity} of schema {schema}"))?
@@ -566,10 +584,7 @@ impl DocumentStore {
     }
 
     /// Stores a new document at version 1. `AlreadyExists` when its key is taken.
-    pub async fn create<T: Document>(&self, doc: &T) -> Result<Versioned<T>, StoreError>
-    where
-        T: Clone,
-    {
+    pub async fn create<T: Document + Clone>(&self, doc: &T) -> Result<Versioned<T>, StoreError> {
         let result = self
             .client
             .put_item()
@@ -608,7 +623,11 @@ impl DocumentStore {
 
     /// Saves a document read at `expected_version`. `VersionConflict`, with nothing written,
     /// when someone else saved it in between (or it is gone).
-    pub async fn save<T: Document>(&self, doc: &T, expected_version: u64) -> Result<u64, StoreError> {
+    pub async fn save<T: Document>(
+        &self,
+        doc: &T,
+        expected_version: u64,
+    ) -> Result<u64, StoreError> {
         let parts = save_parts(doc, expected_version)?;
         let result = self
             .client
@@ -634,7 +653,10 @@ impl DocumentStore {
 
     /// The documents under `keys` that exist, in no particular order. One round trip per 100
     /// keys, plus any DynamoDB asks to be repeated (`UnprocessedKeys`).
-    pub async fn batch_get<T: Document>(&self, keys: &[Key]) -> Result<Vec<Versioned<T>>, StoreError> {
+    pub async fn batch_get<T: Document>(
+        &self,
+        keys: &[Key],
+    ) -> Result<Vec<Versioned<T>>, StoreError> {
         let mut found = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(MAX_BATCH_GET_KEYS) {
             let mut pending: Vec<Item> = chunk.iter().map(Key::to_item).collect();
@@ -660,7 +682,11 @@ impl DocumentStore {
                     .send()
                     .await
                     .with_context(|| format!("batch reading {}s", T::ENTITY))?;
-                if let Some(items) = output.responses.as_mut().and_then(|r| r.remove(&self.table)) {
+                if let Some(items) = output
+                    .responses
+                    .as_mut()
+                    .and_then(|r| r.remove(&self.table))
+                {
                     for item in items {
                         found.push(decode(item)?);
                     }
@@ -692,7 +718,8 @@ impl DocumentStore {
             .map(|c| cursor::decode(c, &query.scope(), query.index))
             .transpose()?;
         let mut condition = "#pk = :pk".to_owned();
-        let mut values = HashMap::from([(":pk".to_owned(), AttributeValue::S(query.partition.clone()))]);
+        let mut values =
+            HashMap::from([(":pk".to_owned(), AttributeValue::S(query.partition.clone()))]);
         match &query.sort {
             SortKey::Any => {}
             SortKey::BeginsWith(prefix) => {
@@ -756,7 +783,9 @@ impl DocumentStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(service)) if service.err().is_transaction_canceled_exception() => {
+            Err(SdkError::ServiceError(service))
+                if service.err().is_transaction_canceled_exception() =>
+            {
                 let reasons = match service.into_err() {
                     aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(e) => e
                         .cancellation_reasons
@@ -771,7 +800,9 @@ impl DocumentStore {
                 };
                 Err(StoreError::TransactionCancelled(reasons))
             }
-            Err(e) => Err(anyhow::Error::new(e).context("writing a transaction").into()),
+            Err(e) => Err(anyhow::Error::new(e)
+                .context("writing a transaction")
+                .into()),
         }
     }
 }
