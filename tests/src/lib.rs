@@ -6,7 +6,9 @@ use adapters::store::DocumentStore;
 use aws_config::SdkConfig;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    AfterDeserializationInterceptorContextRef, BeforeSerializationInterceptorContextRef,
+};
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
@@ -58,21 +60,31 @@ impl Stack {
     }
 }
 
-/// Counts SDK operations by name (`GetItem`, `Query`, ...), one per call whatever the retries.
+/// Counts SDK operations by name (`GetItem`, `Query`, ...), one per call whatever the retries,
+/// and the items each read from the table (`ScannedCount` of a query, the items a get or batch
+/// get returned).
 #[derive(Debug, Clone, Default)]
-pub struct Calls(Arc<Mutex<Vec<String>>>);
+pub struct Calls {
+    names: Arc<Mutex<Vec<String>>>,
+    items_read: Arc<Mutex<usize>>,
+}
 
 impl Calls {
     pub fn total(&self) -> usize {
-        self.0.lock().unwrap().len()
+        self.names.lock().unwrap().len()
     }
 
     pub fn names(&self) -> Vec<String> {
-        self.0.lock().unwrap().clone()
+        self.names.lock().unwrap().clone()
+    }
+
+    pub fn items_read(&self) -> usize {
+        *self.items_read.lock().unwrap()
     }
 
     pub fn reset(&self) {
-        self.0.lock().unwrap().clear();
+        self.names.lock().unwrap().clear();
+        *self.items_read.lock().unwrap() = 0;
     }
 }
 
@@ -90,7 +102,35 @@ impl Intercept for Calls {
         let operation = config
             .load::<Metadata>()
             .map_or_else(|| "unknown".to_owned(), |m| m.name().to_owned());
-        self.0.lock().unwrap().push(operation);
+        self.names.lock().unwrap().push(operation);
+        Ok(())
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &AfterDeserializationInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _config: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        use aws_sdk_dynamodb::operation::{
+            batch_get_item::BatchGetItemOutput, get_item::GetItemOutput, query::QueryOutput,
+        };
+        let Ok(output) = context.output_or_error() else {
+            return Ok(());
+        };
+        let read = if let Some(query) = output.downcast_ref::<QueryOutput>() {
+            usize::try_from(query.scanned_count).unwrap_or(0)
+        } else if let Some(batch) = output.downcast_ref::<BatchGetItemOutput>() {
+            batch
+                .responses
+                .as_ref()
+                .map_or(0, |r| r.values().map(Vec::len).sum())
+        } else if let Some(get) = output.downcast_ref::<GetItemOutput>() {
+            usize::from(get.item.is_some())
+        } else {
+            0
+        };
+        *self.items_read.lock().unwrap() += read;
         Ok(())
     }
 }
@@ -108,6 +148,34 @@ pub fn event(name: &str) -> Value {
 /// Turns an API Gateway v2 event into the request a handler receives.
 pub fn request(event: &Value) -> Request {
     lambda_http::request::from_str(&event.to_string()).expect("an API Gateway event")
+}
+
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Replaces the query string parameters.
+pub fn with_query(mut event: Value, params: &[(&str, &str)]) -> Value {
+    let map: serde_json::Map<String, Value> = params
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), Value::String((*v).to_owned())))
+        .collect();
+    event["rawQueryString"] = Value::String(
+        params
+            .iter()
+            .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
+            .collect::<Vec<_>>()
+            .join("&"),
+    );
+    event["queryStringParameters"] = Value::Object(map);
+    event
 }
 
 /// Replaces the event's body with `body` serialized as JSON.

@@ -8,13 +8,28 @@ use std::process::Command;
 fn the_domain_crate_depends_on_no_aws_or_lambda_crate() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(cargo)
-        .args(["tree", "-p", "domain", "--prefix", "none", "--edges", "normal,dev"])
+        .args([
+            "tree",
+            "-p",
+            "domain",
+            "--prefix",
+            "none",
+            "--edges",
+            "normal,dev",
+        ])
         .args(["--format", "{p}"])
         .output()
         .expect("running cargo tree");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let tree = String::from_utf8(output.stdout).unwrap();
-    assert!(tree.lines().count() > 5, "cargo tree listed the domain's dependencies");
+    assert!(
+        tree.lines().count() > 5,
+        "cargo tree listed the domain's dependencies"
+    );
     let offending: Vec<&str> = tree
         .lines()
         .filter(|line| line.starts_with("aws") || line.starts_with("lambda"))

@@ -10,7 +10,7 @@
 //! The check is not a secret MAC: someone who recomputes it can forge a start key, but only
 //! inside the partition the query already reads, which the range checks guarantee.
 
-use crate::store::{Index, Item, PK, SK, SortKey, StoreError};
+use crate::store::{Condition, Index, Item, PK, SK, SortKey, StoreError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -28,6 +28,8 @@ pub(crate) struct CursorScope<'a> {
     pub partition: &'a str,
     pub sort: &'a SortKey,
     pub ascending: bool,
+    pub filter: Option<&'a Condition>,
+    pub tag: &'a str,
 }
 
 impl CursorScope<'_> {
@@ -38,7 +40,19 @@ impl CursorScope<'_> {
             SortKey::Between(low, high) => format!("between:{low}:{high}"),
         };
         let direction = if self.ascending { "asc" } else { "desc" };
-        format!("{}|{}|{sort}|{direction}", self.index, self.partition)
+        let filter = self.filter.map_or_else(String::new, |f| {
+            let names: BTreeMap<_, _> = f.names.iter().collect();
+            let values: BTreeMap<_, _> = f
+                .values
+                .iter()
+                .map(|(k, v)| (k, format!("{v:?}")))
+                .collect();
+            format!("{}{names:?}{values:?}", f.expression)
+        });
+        format!(
+            "{}|{}|{sort}|{direction}|{filter}|{}",
+            self.index, self.partition, self.tag
+        )
     }
 }
 
@@ -148,6 +162,8 @@ mod tests {
             partition,
             sort,
             ascending: true,
+            filter: None,
+            tag: "",
         }
     }
 
@@ -257,6 +273,8 @@ mod tests {
             partition: "P",
             sort: &sort,
             ascending: true,
+            filter: None,
+            tag: "",
         };
         let inside = item(&[("pk", "P"), ("sk", "PRICE#0001#x")]);
         let outside = item(&[("pk", "P"), ("sk", "PRICE#0003")]);

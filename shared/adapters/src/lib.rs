@@ -3,7 +3,8 @@
 //! - [`store::DocumentStore`]: the generic JSON-document repository on DynamoDB (one table),
 //!   with [`store::Document`] saying how each aggregate is keyed; [`cursor`] makes its opaque
 //!   page cursors.
-//! - [`products::DynamoProductRepository`]: the catalog's port on that store.
+//! - [`products::DynamoProductRepository`]: the catalog's ports on that store, with the
+//!   DynamoDB-only search design in [`search`].
 //! - [`http`]: identity from JWT claims (or local headers), JSON bodies, responses;
 //!   [`problem::Problem`]: RFC 9457 responses and the mapping of every use case's errors.
 //! - [`config`]: configuration read once from the environment.
@@ -13,6 +14,7 @@ mod cursor;
 pub mod http;
 pub mod problem;
 pub mod products;
+pub mod search;
 pub mod store;
 
 /// Structured logs for Lambda: JSON when the function's log format is JSON, each event inside

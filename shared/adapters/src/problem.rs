@@ -2,6 +2,7 @@
 
 use domain::FieldError;
 use domain::product::{CreateProductError, GetProductError};
+use domain::search::SearchError;
 use lambda_http::http::{StatusCode, header};
 use lambda_http::{Body, Response};
 use serde::Serialize;
@@ -185,6 +186,18 @@ impl From<GetProductError> for Problem {
         match error {
             GetProductError::NotFound(_) => Problem::not_found(error.to_string()),
             GetProductError::Unexpected(_) => Problem::unexpected(&error),
+        }
+    }
+}
+
+impl From<SearchError> for Problem {
+    fn from(error: SearchError) -> Self {
+        match error {
+            SearchError::InvalidCursor => Problem::invalid_fields(vec![FieldError {
+                field: "cursor".into(),
+                message: "is not a cursor of this search".into(),
+            }]),
+            SearchError::Unexpected(_) => Problem::unexpected(&error),
         }
     }
 }

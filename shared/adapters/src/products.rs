@@ -6,10 +6,11 @@
 //! | product | `PRODUCT#<id>` | `PRODUCT` |
 //! | name claim | `PRODUCT_NAME#<lowercased trimmed name>` | `PRODUCT_NAME` |
 //!
-//! A product and its name claim are created in one transaction, each conditioned on its key
-//! being free, so two concurrent creates of the same name cannot both succeed.
+//! A product, its name claim and its search entries ([`crate::search`]) are created in one
+//! transaction, each conditioned on its key being free, so two concurrent creates of the same
+//! name cannot both succeed and search never sees half a product.
 
-use crate::store::{Document, DocumentStore, Key, StoreError, Write};
+use crate::store::{Document, DocumentStore, Key, StoreError, Write, new_item};
 use domain::product::{CreateProductRefused, Product, ProductRepository};
 use domain::{ProductId, Unexpected};
 use serde::{Deserialize, Serialize};
@@ -52,6 +53,29 @@ impl DynamoProductRepository {
     pub fn new(store: DocumentStore) -> Self {
         Self { store }
     }
+
+    /// Loads products (with their name claims and search entries) in batches, for seeding
+    /// and imports. Unlike [`ProductRepository::create`] it checks nothing: the caller
+    /// guarantees new ids and unique names.
+    pub async fn import(&self, products: &[Product]) -> Result<(), StoreError> {
+        let mut items = Vec::new();
+        for product in products {
+            let claim = ProductNameClaim {
+                name_key: product.name_key(),
+                product_id: product.id,
+            };
+            items.push(new_item(product)?);
+            items.push(new_item(&claim)?);
+            for entry in crate::search::entries_for(product) {
+                items.push(new_item(&entry)?);
+            }
+        }
+        self.store.batch_put(items).await
+    }
+
+    pub(crate) fn store(&self) -> &DocumentStore {
+        &self.store
+    }
 }
 
 impl ProductRepository for DynamoProductRepository {
@@ -61,8 +85,10 @@ impl ProductRepository for DynamoProductRepository {
             product_id: product.id,
         };
         let table = self.store.table();
+        let entries = crate::search::entries_for(product);
         let writes = [Write::create(product, table), Write::create(&claim, table)]
             .into_iter()
+            .chain(entries.iter().map(|entry| Write::create(entry, table)))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| CreateProductRefused::Unexpected(e.into()))?;
         match self.store.transact(writes).await {

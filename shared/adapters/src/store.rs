@@ -23,8 +23,8 @@ use anyhow::{Context, anyhow};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put,
-    ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, PutRequest,
+    ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update, WriteRequest,
 };
 use domain::{Cursor, Limit, Timestamp};
 use serde::Serialize;
@@ -46,6 +46,7 @@ const DATA: &str = "data";
 /// A DynamoDB transaction holds at most this many writes.
 pub const MAX_TRANSACTION_WRITES: usize = 100;
 const MAX_BATCH_GET_KEYS: usize = 100;
+const MAX_BATCH_WRITE_ITEMS: usize = 25;
 /// Rounds of `UnprocessedKeys` a batch get follows before giving up.
 const MAX_BATCH_GET_ROUNDS: usize = 5;
 
@@ -215,6 +216,11 @@ pub struct Query {
     pub partition: String,
     pub sort: SortKey,
     pub ascending: bool,
+    /// A filter applied after the items are read (they still count as read).
+    pub filter: Option<Condition>,
+    /// Anything else that makes two queries different for their cursors (e.g. a filter the
+    /// caller applies after the query).
+    pub tag: String,
 }
 
 impl Query {
@@ -224,6 +230,8 @@ impl Query {
             partition: partition.into(),
             sort: SortKey::Any,
             ascending: true,
+            filter: None,
+            tag: String::new(),
         }
     }
 
@@ -248,13 +256,36 @@ impl Query {
         self.index.map_or((PK, SK), Index::key_attributes)
     }
 
+    pub fn filter(mut self, filter: Condition) -> Self {
+        self.filter = Some(filter);
+        self
+    }
+
+    pub fn tag(mut self, tag: impl Into<String>) -> Self {
+        self.tag = tag.into();
+        self
+    }
+
     fn scope(&self) -> CursorScope<'_> {
         CursorScope {
             index: self.index.map_or("table", Index::name),
             partition: &self.partition,
             sort: &self.sort,
             ascending: self.ascending,
+            filter: self.filter.as_ref(),
+            tag: &self.tag,
         }
+    }
+
+    /// The cursor of the page that starts after `item` (an item this query read, or the
+    /// `LastEvaluatedKey` of one of its calls).
+    pub fn cursor_after(&self, item: &Item) -> Result<Cursor, StoreError> {
+        cursor::encode(item, &self.scope(), self.index)
+    }
+
+    /// The start key a cursor of this query stands for; `InvalidCursor` for any other.
+    pub fn start_key(&self, cursor: &Cursor) -> Result<Item, StoreError> {
+        cursor::decode(cursor, &self.scope(), self.index)
     }
 }
 
@@ -416,7 +447,7 @@ fn data_of<T: Document>(doc: &T) -> Result<AttributeValue, StoreError> {
 }
 
 /// The whole item of a document written for the first time.
-fn new_item<T: Document>(doc: &T) -> Result<Item, StoreError> {
+pub fn new_item<T: Document>(doc: &T) -> Result<Item, StoreError> {
     let now = now();
     let mut item = doc.key().to_item();
     for index in Index::ALL {
@@ -713,13 +744,39 @@ impl DocumentStore {
         limit: Limit,
         cursor: Option<&Cursor>,
     ) -> Result<DocPage<T>, StoreError> {
+        let start = cursor.map(|c| query.start_key(c)).transpose()?;
+        let page_size = usize::from(limit.get());
+        let (mut items, _) = self
+            .query_items(query, i32::from(limit.get()) + 1, start)
+            .await
+            .with_context(|| format!("querying {}s", T::ENTITY))?;
+        let next_cursor = if items.len() > page_size {
+            items.truncate(page_size);
+            items
+                .last()
+                .map(|last| query.cursor_after(last))
+                .transpose()?
+        } else {
+            None
+        };
+        let items = items.into_iter().map(decode).collect::<Result<_, _>>()?;
+        Ok(DocPage { items, next_cursor })
+    }
+
+    /// One Query call: at most `read_limit` items are read (DynamoDB's `Limit`, counted before
+    /// the filter), those passing the filter are returned with the key to continue after, if
+    /// any is left.
+    pub async fn query_items(
+        &self,
+        query: &Query,
+        read_limit: i32,
+        start: Option<Item>,
+    ) -> Result<(Vec<Item>, Option<Item>), StoreError> {
         let (pk_attribute, sk_attribute) = query.key_attributes();
-        let start = cursor
-            .map(|c| cursor::decode(c, &query.scope(), query.index))
-            .transpose()?;
         let mut condition = "#pk = :pk".to_owned();
         let mut values =
             HashMap::from([(":pk".to_owned(), AttributeValue::S(query.partition.clone()))]);
+        let mut names = HashMap::from([("#pk".to_owned(), pk_attribute.to_owned())]);
         match &query.sort {
             SortKey::Any => {}
             SortKey::BeginsWith(prefix) => {
@@ -732,37 +789,74 @@ impl DocumentStore {
                 values.insert(":high".into(), AttributeValue::S(high.clone()));
             }
         }
-        let mut names = HashMap::from([("#pk".to_owned(), pk_attribute.to_owned())]);
         if query.sort != SortKey::Any {
             names.insert("#sk".into(), sk_attribute.into());
         }
-        let page_size = usize::from(limit.get());
+        let mut filter_expression = None;
+        if let Some(filter) = &query.filter {
+            filter_expression = Some(filter.expression.clone());
+            names.extend(filter.names.clone());
+            values.extend(filter.values.clone());
+        }
         let output = self
             .client
             .query()
             .table_name(&self.table)
             .set_index_name(query.index.map(|i| i.name().to_owned()))
             .key_condition_expression(condition)
+            .set_filter_expression(filter_expression)
             .set_expression_attribute_names(Some(names))
             .set_expression_attribute_values(Some(values))
             .scan_index_forward(query.ascending)
-            .limit(i32::from(limit.get()) + 1)
+            .limit(read_limit)
             .set_exclusive_start_key(start)
             .send()
             .await
-            .with_context(|| format!("querying {}s", T::ENTITY))?;
-        let mut items = output.items.unwrap_or_default();
-        let next_cursor = if items.len() > page_size {
-            items.truncate(page_size);
-            items
-                .last()
-                .map(|last| cursor::encode(last, &query.scope(), query.index))
-                .transpose()?
-        } else {
-            None
-        };
-        let items = items.into_iter().map(decode).collect::<Result<_, _>>()?;
-        Ok(DocPage { items, next_cursor })
+            .with_context(|| format!("querying partition {}", query.partition))?;
+        Ok((output.items.unwrap_or_default(), output.last_evaluated_key))
+    }
+
+    /// Writes documents' items with BatchWriteItem, 25 to a call, without conditions: for
+    /// loading data (seeding, imports), never for a request path, where `create` and
+    /// `transact` keep their guarantees.
+    pub async fn batch_put(&self, items: Vec<Item>) -> Result<(), StoreError> {
+        for chunk in items.chunks(MAX_BATCH_WRITE_ITEMS) {
+            let mut pending: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|item| {
+                    Ok(WriteRequest::builder()
+                        .put_request(PutRequest::builder().set_item(Some(item.clone())).build()?)
+                        .build())
+                })
+                .collect::<Result<_, aws_sdk_dynamodb::error::BuildError>>()
+                .context("building a batch write")?;
+            for round in 1.. {
+                if pending.is_empty() {
+                    break;
+                }
+                if round > MAX_BATCH_GET_ROUNDS {
+                    return Err(
+                        anyhow!("DynamoDB left {} writes unprocessed", pending.len()).into(),
+                    );
+                }
+                let mut output = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, std::mem::take(&mut pending))
+                    .send()
+                    .await
+                    .context("batch writing items")?;
+                if let Some(left) = output
+                    .unprocessed_items
+                    .as_mut()
+                    .and_then(|u| u.remove(&self.table))
+                {
+                    pending = left;
+                    tokio::time::sleep(std::time::Duration::from_millis(25 << round)).await;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Applies all the writes or none. `TransactionCancelled` carries one reason per write, in

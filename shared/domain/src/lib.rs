@@ -16,6 +16,7 @@ mod ids;
 mod money;
 mod pagination;
 pub mod product;
+pub mod search;
 mod text;
 mod validation;
 

@@ -1,0 +1,313 @@
+//! Catalog search on DynamoDB alone: index entries written with the product, and a search
+//! that reads a bounded number of them per page.
+//!
+//! # Entries
+//!
+//! Every active product has, in the same transaction as the product itself:
+//!
+//! | partition (`pk`) | for |
+//! |---|---|
+//! | `SEARCH#ALL` | browsing the whole catalog |
+//! | `SEARCH#CATEGORY#<slug>` | browsing one category |
+//! | `SEARCH#TERM#<prefix>` | each prefix (2 to 20 letters) of its words, at most 90 ([`domain::search::index_prefixes`]) |
+//!
+//! The sort key is `<price in cents, 10 digits>#<product id>`, so a partition lists its
+//! products by price with ties by id, and a price range is a key condition. Each entry also
+//! holds the product's category and its folded word list (` blue shirt cotton `).
+//!
+//! # A search
+//!
+//! The partition is the longest query word's prefix (the most selective one), or the browse
+//! partition of the category (or the whole catalog) when no query word has two letters. The
+//! price range is a key condition; the other query words (`contains(words, " blu")`) and the
+//! category are filters on the entries; `in_stock` and `active` are checked on the products
+//! themselves, read in one batch per round (their stock changes with every order, so entries
+//! do not copy it). A request makes at most [`MAX_ROUNDS`] rounds of one Query (reading
+//! `limit + 1` entries) and one BatchGetItem; when filters leave the page short after that,
+//! the page is returned short with a cursor. So what one search reads grows with the page
+//! size, never with the catalog, and pages never repeat or skip: the cursor is the position of
+//! the last entry whose product was returned or passed over.
+//!
+//! # Limits, and what would lift them
+//!
+//! - No typo tolerance, stemming or relevance ranking: results are ordered by price only.
+//! - A word beyond a product's first 90 indexed prefixes (a long description) is found only
+//!   when another, longer query word selects the product; names are always indexed first.
+//! - Very selective filters on a common partition (a rare category with a common word, or
+//!   `in_stock` where most matches are sold out) give short pages that the client continues
+//!   with the cursor.
+//! - A product write costs one item per entry (up to ~94), each carrying the word list.
+//!
+//! A user who needs relevance, typo tolerance or facets would stream the table (DynamoDB
+//! Streams) into OpenSearch (or OpenSearch Serverless) and point `search-products` at it; the
+//! [`domain::search::ProductSearch`] port is the seam: only this module would change.
+
+use crate::products::{DynamoProductRepository, product_key};
+use crate::store::{Condition, Document, Item, Key, Query, SortKey, StoreError};
+use anyhow::Context;
+use aws_sdk_dynamodb::types::AttributeValue;
+use domain::product::Product;
+use domain::search::{
+    MAX_PREFIX, ProductSearch, SearchCriteria, SearchError, SortOrder, index_prefixes,
+    product_words,
+};
+use domain::{Money, Page, ProductId, Slug};
+use rust_decimal::prelude::ToPrimitive;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Query-and-check rounds one request may make before it returns a short page.
+pub const MAX_ROUNDS: usize = 4;
+
+/// One index entry of one product.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct SearchEntry {
+    partition: String,
+    product_id: ProductId,
+    price_cents: u64,
+    category: Slug,
+    words: String,
+}
+
+impl Document for SearchEntry {
+    const ENTITY: &'static str = "search_entry";
+    const SCHEMA_VERSION: u32 = 1;
+
+    fn key(&self) -> Key {
+        Key::new(
+            &self.partition,
+            sort_key(self.price_cents, &self.product_id),
+        )
+    }
+}
+
+fn sort_key(cents: u64, id: &ProductId) -> String {
+    format!("{cents:010}#{id}")
+}
+
+fn cents(money: Money) -> u64 {
+    (money.amount() * rust_decimal::Decimal::ONE_HUNDRED)
+        .to_u64()
+        .unwrap_or(u64::MAX)
+}
+
+fn browse_partition(category: Option<&Slug>) -> String {
+    match category {
+        Some(category) => format!("SEARCH#CATEGORY#{category}"),
+        None => "SEARCH#ALL".to_owned(),
+    }
+}
+
+fn term_partition(prefix: &str) -> String {
+    format!("SEARCH#TERM#{prefix}")
+}
+
+/// The entries a product is found through; none for an inactive product.
+pub(crate) fn entries_for(product: &Product) -> Vec<SearchEntry> {
+    if !product.active {
+        return Vec::new();
+    }
+    let words = product_words(product);
+    let word_list = format!(" {} ", words.join(" "));
+    let entry = |partition: String| SearchEntry {
+        partition,
+        product_id: product.id,
+        price_cents: cents(product.price.money()),
+        category: product.category.clone(),
+        words: word_list.clone(),
+    };
+    let mut entries = vec![
+        entry(browse_partition(None)),
+        entry(browse_partition(Some(&product.category))),
+    ];
+    entries.extend(
+        index_prefixes(&words)
+            .into_iter()
+            .map(|prefix| entry(term_partition(&prefix))),
+    );
+    entries
+}
+
+/// The query a search runs, before any cursor.
+fn plan(criteria: &SearchCriteria) -> Query {
+    let term = criteria
+        .words
+        .iter()
+        .filter(|w| w.len() >= 2)
+        .max_by(|a, b| a.len().cmp(&b.len()).then_with(|| b.cmp(a)));
+    let term_prefix = term.map(|w| &w[..w.len().min(MAX_PREFIX)]);
+    let partition = match term_prefix {
+        Some(prefix) => term_partition(prefix),
+        None => browse_partition(criteria.category.as_ref()),
+    };
+
+    let mut clauses = Vec::new();
+    // DynamoDB refuses placeholders an expression does not use: add names with their clauses.
+    let mut filter = Condition::default().name("#data", "data");
+    for (i, word) in criteria.words.iter().enumerate() {
+        if Some(word.as_str()) == term_prefix {
+            continue; // the partition already guarantees it
+        }
+        let placeholder = format!(":w{i}");
+        clauses.push(format!("contains(#data.#words, {placeholder})"));
+        filter = filter
+            .name("#words", "words")
+            .value(&placeholder, AttributeValue::S(format!(" {word}")));
+    }
+    if let (Some(category), Some(_)) = (&criteria.category, term_prefix) {
+        clauses.push("#data.#category = :category".into());
+        filter = filter
+            .name("#category", "category")
+            .value(":category", AttributeValue::S(category.to_string()));
+    }
+
+    let low = criteria.min_price.map_or(0, cents);
+    let high = criteria.max_price.map_or(9_999_999_999, cents);
+    let mut query = Query::table(partition)
+        .sort(SortKey::Between(
+            format!("{low:010}#"),
+            format!("{high:010}#~"),
+        ))
+        // The post-filter is part of what a cursor belongs to.
+        .tag(if criteria.in_stock { "in_stock" } else { "" });
+    if criteria.sort == SortOrder::PriceDescending {
+        query = query.descending();
+    }
+    if !clauses.is_empty() {
+        filter.expression = clauses.join(" AND ");
+        query = query.filter(filter);
+    }
+    query
+}
+
+impl DynamoProductRepository {
+    async fn search_page(&self, criteria: &SearchCriteria) -> Result<Page<Product>, StoreError> {
+        let query = plan(criteria);
+        let page_size = usize::from(criteria.limit.get());
+        let read_limit = i32::from(criteria.limit.get()) + 1;
+        let mut start = criteria
+            .cursor
+            .as_ref()
+            .map(|c| query.start_key(c))
+            .transpose()?;
+        // Products to return, each with the entry it was found through.
+        let mut found: Vec<(Product, Item)> = Vec::new();
+        for _ in 0..MAX_ROUNDS {
+            let (entries, last_evaluated) = self
+                .store()
+                .query_items(&query, read_limit, start.take())
+                .await?;
+            let ids = entries
+                .iter()
+                .map(|item| {
+                    crate::store::decode::<SearchEntry>(item.clone()).map(|e| e.doc.product_id)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let keys: Vec<Key> = ids.iter().map(product_key).collect();
+            let mut products: HashMap<ProductId, Product> = self
+                .store()
+                .batch_get::<Product>(&keys)
+                .await?
+                .into_iter()
+                .map(|v| (v.doc.id, v.doc))
+                .collect();
+            for (id, entry) in ids.iter().zip(entries) {
+                let Some(product) = products.remove(id) else {
+                    continue; // an entry whose product is gone: skip it
+                };
+                if product.active && (!criteria.in_stock || product.stock.units() > 0) {
+                    found.push((product, entry));
+                }
+            }
+            if found.len() > page_size {
+                found.truncate(page_size);
+                let (_, last_entry) = found.last().context("a full page has a last entry")?;
+                let next = query.cursor_after(last_entry)?;
+                return Ok(Page {
+                    items: found.into_iter().map(|(p, _)| p).collect(),
+                    next_cursor: Some(next),
+                });
+            }
+            match last_evaluated {
+                Some(key) => start = Some(key),
+                None => {
+                    return Ok(Page {
+                        items: found.into_iter().map(|(p, _)| p).collect(),
+                        next_cursor: None,
+                    });
+                }
+            }
+        }
+        // Out of rounds: a short page, continuing after everything read so far.
+        let next = start.map(|key| query.cursor_after(&key)).transpose()?;
+        Ok(Page {
+            items: found.into_iter().map(|(p, _)| p).collect(),
+            next_cursor: next,
+        })
+    }
+}
+
+impl ProductSearch for DynamoProductRepository {
+    async fn search(&self, criteria: &SearchCriteria) -> Result<Page<Product>, SearchError> {
+        self.search_page(criteria).await.map_err(|e| match e {
+            StoreError::InvalidCursor(_) => SearchError::InvalidCursor,
+            other => SearchError::Unexpected(other.into()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::Validation;
+    use domain::search::SearchInput;
+
+    fn criteria(q: &str, category: Option<&str>) -> SearchCriteria {
+        let mut validation = Validation::new();
+        SearchCriteria::parse(
+            SearchInput {
+                q: Some(q),
+                category,
+                ..Default::default()
+            },
+            &mut validation,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_longest_word_picks_the_partition_and_the_rest_filter() {
+        let query = plan(&criteria("blu shirts x", Some("tops")));
+        assert_eq!(query.partition, "SEARCH#TERM#shirts");
+        let filter = query.filter.unwrap();
+        assert_eq!(
+            filter.expression,
+            "contains(#data.#words, :w0) AND contains(#data.#words, :w2) AND #data.#category = :category"
+        );
+        assert_eq!(filter.values[":w0"], AttributeValue::S(" blu".into()));
+    }
+
+    #[test]
+    fn without_a_two_letter_word_the_category_listing_is_browsed() {
+        let query = plan(&criteria("x", Some("tops")));
+        assert_eq!(query.partition, "SEARCH#CATEGORY#tops");
+        assert_eq!(
+            query.filter.unwrap().expression,
+            "contains(#data.#words, :w0)"
+        );
+        let query = plan(&criteria("", None));
+        assert_eq!(query.partition, "SEARCH#ALL");
+        assert!(query.filter.is_none());
+    }
+
+    #[test]
+    fn long_words_use_their_prefix_partition_and_are_checked_whole() {
+        let word = "supercalifragilisticexpialidocious";
+        let query = plan(&criteria(word, None));
+        assert_eq!(
+            query.partition,
+            format!("SEARCH#TERM#{}", &word[..MAX_PREFIX])
+        );
+        assert!(query.filter.is_some());
+    }
+}
