@@ -235,3 +235,106 @@ pub fn error_fields(problem: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// An EventBridge bus of the test's own, with a rule sending everything from `shop.orders`
+/// to an SQS queue, so a test can read back what was published.
+pub struct EventTap {
+    pub bus: String,
+    sqs: aws_sdk_sqs::Client,
+    queue_url: String,
+}
+
+impl EventTap {
+    pub async fn new(stack: &Stack) -> Self {
+        let events = aws_sdk_eventbridge::Client::new(&stack.aws);
+        let sqs = aws_sdk_sqs::Client::new(&stack.aws);
+        let name = format!("tap-{}", uuid::Uuid::now_v7());
+        events
+            .create_event_bus()
+            .name(&name)
+            .send()
+            .await
+            .expect("creating a bus");
+        let queue_url = sqs
+            .create_queue()
+            .queue_name(&name)
+            .send()
+            .await
+            .expect("creating a queue")
+            .queue_url
+            .expect("a queue url");
+        let arn = sqs
+            .get_queue_attributes()
+            .queue_url(&queue_url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .expect("the queue's attributes")
+            .attributes
+            .and_then(|a| {
+                a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+                    .cloned()
+            })
+            .expect("the queue's ARN");
+        events
+            .put_rule()
+            .name(&name)
+            .event_bus_name(&name)
+            .event_pattern(r#"{"source": ["shop.orders"]}"#)
+            .send()
+            .await
+            .expect("creating a rule");
+        events
+            .put_targets()
+            .rule(&name)
+            .event_bus_name(&name)
+            .targets(
+                aws_sdk_eventbridge::types::Target::builder()
+                    .id("queue")
+                    .arn(arn)
+                    .build()
+                    .expect("a target"),
+            )
+            .send()
+            .await
+            .expect("adding the queue as target");
+        Self {
+            bus: name,
+            sqs,
+            queue_url,
+        }
+    }
+
+    /// Every event delivered since the last call (EventBridge's envelope: `source`,
+    /// `detail-type`, `detail`).
+    pub async fn drain(&self) -> Vec<Value> {
+        let mut events = Vec::new();
+        loop {
+            let received = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(10)
+                .send()
+                .await
+                .expect("receiving from the tap");
+            let messages = received.messages.unwrap_or_default();
+            if messages.is_empty() {
+                return events;
+            }
+            for message in messages {
+                let body = message.body.as_deref().unwrap_or("null");
+                events.push(serde_json::from_str(body).expect("an event envelope"));
+                if let Some(handle) = message.receipt_handle {
+                    self.sqs
+                        .delete_message()
+                        .queue_url(&self.queue_url)
+                        .receipt_handle(handle)
+                        .send()
+                        .await
+                        .expect("deleting a received message");
+                }
+            }
+        }
+    }
+}

@@ -5,13 +5,17 @@
 //!   page cursors.
 //! - [`products::DynamoProductRepository`]: the catalog's ports on that store, with the
 //!   DynamoDB-only search design in [`search`].
+//! - [`orders::DynamoOrderRepository`]: orders, idempotency records and the event outbox;
+//!   [`events::EventBridgePublisher`] publishes the events.
 //! - [`http`]: identity from JWT claims (or local headers), JSON bodies, responses;
 //!   [`problem::Problem`]: RFC 9457 responses and the mapping of every use case's errors.
 //! - [`config`]: configuration read once from the environment.
 
 pub mod config;
 mod cursor;
+pub mod events;
 pub mod http;
+pub mod orders;
 pub mod problem;
 pub mod products;
 pub mod search;

@@ -1,6 +1,7 @@
 //! RFC 9457 problem responses, and the one place where each use case's errors become them.
 
 use domain::FieldError;
+use domain::order::{CancelOrderError, CreateOrderError, GetOrderError, OrderRefusal};
 use domain::product::{CreateProductError, GetProductError};
 use domain::search::SearchError;
 use lambda_http::http::{StatusCode, header};
@@ -18,6 +19,9 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// RFC 9457 extension members (e.g. the short products of a 409).
+    #[serde(flatten)]
+    pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 fn status_code<S: serde::Serializer>(status: &StatusCode, s: S) -> Result<S::Ok, S::Error> {
@@ -32,7 +36,14 @@ impl Problem {
             status,
             detail,
             errors: Vec::new(),
+            extensions: serde_json::Map::new(),
         }
+    }
+
+    /// Adds an extension member.
+    pub fn with(mut self, name: &str, value: serde_json::Value) -> Self {
+        self.extensions.insert(name.to_owned(), value);
+        self
     }
 
     /// 400 listing every invalid field.
@@ -186,6 +197,48 @@ impl From<GetProductError> for Problem {
         match error {
             GetProductError::NotFound(_) => Problem::not_found(error.to_string()),
             GetProductError::Unexpected(_) => Problem::unexpected(&error),
+        }
+    }
+}
+
+impl From<OrderRefusal> for Problem {
+    fn from(refusal: OrderRefusal) -> Self {
+        match &refusal {
+            OrderRefusal::UnknownProducts { product_ids } => {
+                Problem::unprocessable(refusal.to_string())
+                    .with("product_ids", serde_json::json!(product_ids))
+            }
+            OrderRefusal::InsufficientStock { shortages } => Problem::conflict(refusal.to_string())
+                .with("shortages", serde_json::json!(shortages)),
+        }
+    }
+}
+
+impl From<CreateOrderError> for Problem {
+    fn from(error: CreateOrderError) -> Self {
+        match error {
+            CreateOrderError::KeyReused => Problem::unprocessable(error.to_string()),
+            CreateOrderError::InFlight => Problem::conflict(error.to_string()),
+            CreateOrderError::Unexpected(_) => Problem::unexpected(&error),
+        }
+    }
+}
+
+impl From<GetOrderError> for Problem {
+    fn from(error: GetOrderError) -> Self {
+        match error {
+            GetOrderError::NotFound(_) => Problem::not_found(error.to_string()),
+            GetOrderError::Unexpected(_) => Problem::unexpected(&error),
+        }
+    }
+}
+
+impl From<CancelOrderError> for Problem {
+    fn from(error: CancelOrderError) -> Self {
+        match error {
+            CancelOrderError::NotFound(_) => Problem::not_found(error.to_string()),
+            CancelOrderError::NotPending(_) => Problem::conflict(error.to_string()),
+            CancelOrderError::Unexpected(_) => Problem::unexpected(&error),
         }
     }
 }

@@ -23,7 +23,7 @@ use anyhow::{Context, anyhow};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, PutRequest,
+    AttributeValue, ConditionCheck, Delete, DeleteRequest, KeysAndAttributes, Put, PutRequest,
     ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update, WriteRequest,
 };
 use domain::{Cursor, Limit, Timestamp};
@@ -816,20 +816,65 @@ impl DocumentStore {
         Ok((output.items.unwrap_or_default(), output.last_evaluated_key))
     }
 
+    /// Deletes the item under `key` if it is still at `expected_version`; `VersionConflict`
+    /// otherwise (also when it is gone).
+    pub async fn delete(&self, key: &Key, expected_version: u64) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key.to_item()))
+            .condition_expression("#version = :expected")
+            .expression_attribute_names("#version", VERSION)
+            .expression_attribute_values(":expected", number(expected_version))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failure(&e, |s| s.is_conditional_check_failed_exception()) => {
+                Err(StoreError::VersionConflict)
+            }
+            Err(e) => Err(anyhow::Error::new(e).context("deleting an item").into()),
+        }
+    }
+
+    /// Deletes items unconditionally, 25 to a call (BatchWriteItem).
+    pub async fn batch_delete(&self, keys: &[Key]) -> Result<(), StoreError> {
+        let requests = keys
+            .iter()
+            .map(|key| {
+                Ok(WriteRequest::builder()
+                    .delete_request(
+                        DeleteRequest::builder()
+                            .set_key(Some(key.to_item()))
+                            .build()?,
+                    )
+                    .build())
+            })
+            .collect::<Result<Vec<_>, aws_sdk_dynamodb::error::BuildError>>()
+            .context("building a batch delete")?;
+        self.batch_write(requests).await
+    }
+
     /// Writes documents' items with BatchWriteItem, 25 to a call, without conditions: for
     /// loading data (seeding, imports), never for a request path, where `create` and
     /// `transact` keep their guarantees.
     pub async fn batch_put(&self, items: Vec<Item>) -> Result<(), StoreError> {
-        for chunk in items.chunks(MAX_BATCH_WRITE_ITEMS) {
-            let mut pending: Vec<WriteRequest> = chunk
-                .iter()
-                .map(|item| {
-                    Ok(WriteRequest::builder()
-                        .put_request(PutRequest::builder().set_item(Some(item.clone())).build()?)
-                        .build())
-                })
-                .collect::<Result<_, aws_sdk_dynamodb::error::BuildError>>()
-                .context("building a batch write")?;
+        let requests = items
+            .into_iter()
+            .map(|item| {
+                Ok(WriteRequest::builder()
+                    .put_request(PutRequest::builder().set_item(Some(item)).build()?)
+                    .build())
+            })
+            .collect::<Result<Vec<_>, aws_sdk_dynamodb::error::BuildError>>()
+            .context("building a batch write")?;
+        self.batch_write(requests).await
+    }
+
+    async fn batch_write(&self, requests: Vec<WriteRequest>) -> Result<(), StoreError> {
+        for chunk in requests.chunks(MAX_BATCH_WRITE_ITEMS) {
+            let mut pending: Vec<WriteRequest> = chunk.to_vec();
             for round in 1.. {
                 if pending.is_empty() {
                     break;

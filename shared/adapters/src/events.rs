@@ -1,0 +1,65 @@
+//! [`EventBridgePublisher`]: domain events onto the bus named by `EVENT_BUS_NAME`.
+
+use crate::config::{self, ConfigError, SdkConfig};
+use anyhow::{Context, anyhow};
+use aws_sdk_eventbridge::Client;
+use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+use domain::Unexpected;
+use domain::order::{EVENT_SOURCE, EventPublisher, OrderEvent};
+
+#[derive(Debug, Clone)]
+pub struct EventBridgePublisher {
+    client: Client,
+    bus: String,
+}
+
+impl EventBridgePublisher {
+    pub fn new(client: Client, bus: impl Into<String>) -> Self {
+        Self {
+            client,
+            bus: bus.into(),
+        }
+    }
+
+    pub fn from_env(aws: &SdkConfig) -> Result<Self, ConfigError> {
+        Ok(Self::new(
+            Client::new(aws),
+            config::required("EVENT_BUS_NAME")?,
+        ))
+    }
+}
+
+impl EventPublisher for EventBridgePublisher {
+    async fn publish(&self, events: &[OrderEvent]) -> Result<(), Unexpected> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let entries = events
+            .iter()
+            .map(|event| {
+                PutEventsRequestEntry::builder()
+                    .event_bus_name(&self.bus)
+                    .source(EVENT_SOURCE)
+                    .detail_type(event.kind.detail_type())
+                    .detail(event.detail().to_string())
+                    .build()
+            })
+            .collect();
+        let output = self
+            .client
+            .put_events()
+            .set_entries(Some(entries))
+            .send()
+            .await
+            .context("publishing order events")?;
+        if output.failed_entry_count > 0 {
+            return Err(anyhow!(
+                "EventBridge refused {} of {} events",
+                output.failed_entry_count,
+                events.len()
+            )
+            .into());
+        }
+        Ok(())
+    }
+}
