@@ -338,3 +338,38 @@ impl EventTap {
         }
     }
 }
+
+/// The e-mails the local server accepted for `recipient`, oldest first, as moto keeps them
+/// (`subject`, `body`: the HTML part of a two-part message, `source`, `destinations`).
+pub fn sent_emails(recipient: &str) -> Vec<Value> {
+    use std::io::{Read, Write};
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL");
+    let authority = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream =
+        std::net::TcpStream::connect(authority).expect("connecting to the local server");
+    write!(
+        stream,
+        "GET /moto-api/data.json HTTP/1.0\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("asking for moto's data");
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .expect("reading moto's data");
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    let data: Value = serde_json::from_str(body).expect("moto's data as JSON");
+    data["ses"]["Message"]
+        .as_array()
+        .map(|messages| {
+            messages
+                .iter()
+                .filter(|m| {
+                    m["destinations"]["ToAddresses"]
+                        .as_array()
+                        .is_some_and(|to| to.iter().any(|a| a == recipient))
+                })
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -3,7 +3,7 @@
 
 use crate::config::AuthMode;
 use crate::problem::Problem;
-use domain::{Caller, CustomerId, Email, FieldError, Validation};
+use domain::{Caller, Cursor, CustomerId, Email, FieldError, Limit, Validation};
 use lambda_http::http::{HeaderMap, StatusCode, header};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -229,6 +229,26 @@ pub fn path_param<T, E: std::fmt::Display>(
             message: e.to_string(),
         }])
     })
+}
+
+/// `?limit=` (1..100, default 20) and `?cursor=` of a list route; 400 naming either.
+pub fn page_params(request: &Request) -> Result<(Limit, Option<Cursor>), Problem> {
+    let params = request.query_string_parameters();
+    let mut validation = Validation::new();
+    for (name, _) in params.iter() {
+        if name != "limit" && name != "cursor" {
+            validation.push(name, "is not a known parameter");
+        }
+    }
+    let limit = validation.check("limit", Limit::parse(params.first("limit")));
+    let cursor = match params.first("cursor") {
+        Some("") => {
+            validation.push("cursor", "must not be empty");
+            None
+        }
+        other => other.map(|c| Cursor::new(c.to_owned())),
+    };
+    Ok(validation.finish(|| Some((limit?, cursor)))?)
 }
 
 /// A JSON response.

@@ -7,6 +7,8 @@
 //!   DynamoDB-only search design in [`search`].
 //! - [`orders::DynamoOrderRepository`]: orders, idempotency records and the event outbox;
 //!   [`events::EventBridgePublisher`] publishes the events.
+//! - [`monitoring::DynamoMonitoringRepository`]: charts, series and alerts;
+//!   [`mail::SesMailer`] sends the reports.
 //! - [`http`]: identity from JWT claims (or local headers), JSON bodies, responses;
 //!   [`problem::Problem`]: RFC 9457 responses and the mapping of every use case's errors.
 //! - [`config`]: configuration read once from the environment.
@@ -15,6 +17,8 @@ pub mod config;
 mod cursor;
 pub mod events;
 pub mod http;
+pub mod mail;
+pub mod monitoring;
 pub mod orders;
 pub mod problem;
 pub mod products;

@@ -1,6 +1,7 @@
 //! RFC 9457 problem responses, and the one place where each use case's errors become them.
 
 use domain::FieldError;
+use domain::monitoring::MonitoringError;
 use domain::order::{CancelOrderError, CreateOrderError, GetOrderError, OrderRefusal};
 use domain::product::{CreateProductError, GetProductError};
 use domain::search::SearchError;
@@ -115,6 +116,15 @@ impl Problem {
             "urn:problem:unprocessable",
             "Unprocessable request",
             detail.into(),
+        )
+    }
+
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "urn:problem:method-not-allowed",
+            "Method not allowed",
+            "this route does not answer that method".into(),
         )
     }
 
@@ -239,6 +249,24 @@ impl From<CancelOrderError> for Problem {
             CancelOrderError::NotFound(_) => Problem::not_found(error.to_string()),
             CancelOrderError::NotPending(_) => Problem::conflict(error.to_string()),
             CancelOrderError::Unexpected(_) => Problem::unexpected(&error),
+        }
+    }
+}
+
+impl From<MonitoringError> for Problem {
+    fn from(error: MonitoringError) -> Self {
+        match error {
+            MonitoringError::ChartNotFound(_) | MonitoringError::AlertNotFound(_) => {
+                Problem::not_found(error.to_string())
+            }
+            MonitoringError::TooManySeries
+            | MonitoringError::TooManyAlerts
+            | MonitoringError::Contended => Problem::conflict(error.to_string()),
+            MonitoringError::InvalidCursor => Problem::invalid_fields(vec![FieldError {
+                field: "cursor".into(),
+                message: "is not a cursor of this list".into(),
+            }]),
+            MonitoringError::Unexpected(_) => Problem::unexpected(&error),
         }
     }
 }

@@ -540,6 +540,14 @@ fn save_parts<T: Document>(doc: &T, expected_version: u64) -> Result<SaveParts, 
     })
 }
 
+/// The `entity` of a stored item, to tell the items of a mixed partition apart.
+pub fn entity_of(item: &Item) -> Option<&str> {
+    match item.get(ENTITY) {
+        Some(AttributeValue::S(entity)) => Some(entity),
+        _ => None,
+    }
+}
+
 /// Reads a stored item back into its document, upgrading older schema versions.
 pub fn decode<T: Document>(mut item: Item) -> Result<Versioned<T>, StoreError> {
     let text = |item: &Item, name: &str| -> anyhow::Result<String> {
@@ -688,6 +696,15 @@ impl DocumentStore {
         &self,
         keys: &[Key],
     ) -> Result<Vec<Versioned<T>>, StoreError> {
+        self.batch_get_items(keys)
+            .await?
+            .into_iter()
+            .map(decode)
+            .collect()
+    }
+
+    /// The raw items under `keys` that exist, for partitions that mix entities.
+    pub async fn batch_get_items(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
         let mut found = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(MAX_BATCH_GET_KEYS) {
             let mut pending: Vec<Item> = chunk.iter().map(Key::to_item).collect();
@@ -712,15 +729,13 @@ impl DocumentStore {
                     .request_items(&self.table, request)
                     .send()
                     .await
-                    .with_context(|| format!("batch reading {}s", T::ENTITY))?;
+                    .context("batch reading items")?;
                 if let Some(items) = output
                     .responses
                     .as_mut()
                     .and_then(|r| r.remove(&self.table))
                 {
-                    for item in items {
-                        found.push(decode(item)?);
-                    }
+                    found.extend(items);
                 }
                 if let Some(unprocessed) = output
                     .unprocessed_keys
@@ -814,6 +829,78 @@ impl DocumentStore {
             .await
             .with_context(|| format!("querying partition {}", query.partition))?;
         Ok((output.items.unwrap_or_default(), output.last_evaluated_key))
+    }
+
+    /// Puts a document (at version 1, as new) if `condition` holds on what is there;
+    /// `Ok(false)` when it does not.
+    pub async fn put_if<T: Document>(
+        &self,
+        doc: &T,
+        condition: Condition,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(new_item(doc)?))
+            .condition_expression(condition.expression)
+            .set_expression_attribute_names(non_empty(condition.names))
+            .set_expression_attribute_values(non_empty(condition.values))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failure(&e, |s| s.is_conditional_check_failed_exception()) => {
+                Ok(false)
+            }
+            Err(e) => Err(anyhow::Error::new(e)
+                .context(format!("putting a {}", T::ENTITY))
+                .into()),
+        }
+    }
+
+    /// Applies an update expression (raising the version) if `condition` holds, and returns
+    /// the document as it is after; `Ok(None)` when the condition does not hold.
+    pub async fn update<T: Document>(
+        &self,
+        key: &Key,
+        expression: &str,
+        condition: Condition,
+    ) -> Result<Option<Versioned<T>>, StoreError> {
+        let mut names = condition.names;
+        names.insert("#version".into(), VERSION.into());
+        names.insert("#updated_at".into(), UPDATED_AT.into());
+        let mut values = condition.values;
+        values.insert(":one".into(), number(1));
+        values.insert(":updated_at".into(), AttributeValue::S(now()));
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key.to_item()))
+            .update_expression(format!(
+                "{expression}, #version = #version + :one, #updated_at = :updated_at"
+            ))
+            .condition_expression(condition.expression)
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(output) => output
+                .attributes
+                .map(decode)
+                .transpose()?
+                .map(Some)
+                .ok_or_else(|| anyhow!("an update returned no item").into()),
+            Err(e) if is_condition_failure(&e, |s| s.is_conditional_check_failed_exception()) => {
+                Ok(None)
+            }
+            Err(e) => Err(anyhow::Error::new(e)
+                .context(format!("updating a {}", T::ENTITY))
+                .into()),
+        }
     }
 
     /// Deletes the item under `key` if it is still at `expected_version`; `VersionConflict`

@@ -26,6 +26,16 @@ impl Timestamp {
             .map(Self::from)
     }
 
+    pub fn unix_millis(&self) -> i64 {
+        i64::try_from(self.0.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+    }
+
+    pub fn from_unix_millis(millis: i64) -> Option<Self> {
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+            .ok()
+            .map(Self::from)
+    }
+
     pub fn unix_seconds(&self) -> i64 {
         self.0.unix_timestamp()
     }

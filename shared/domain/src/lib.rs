@@ -14,6 +14,7 @@ mod clock;
 mod identity;
 mod ids;
 mod money;
+pub mod monitoring;
 pub mod order;
 mod pagination;
 pub mod product;

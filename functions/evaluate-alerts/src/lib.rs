@@ -1,0 +1,204 @@
+//! `evaluate-alerts`, on an EventBridge schedule: evaluates every chart that has alerts (an
+//! event with `detail.chart_id` evaluates that chart alone, one with `detail.shard` one of
+//! the 16 shards) and e-mails one report per chart through SES.
+//!
+//! # A fleet too large for one invocation
+//!
+//! A chart costs one query when nothing changed, and at most three DynamoDB calls and one
+//! SES call when it reports; with 16 charts in flight, one invocation (timeout 15 minutes)
+//! evaluates tens of thousands of charts. For a larger fleet the tick is split by shard: the
+//! charts with alerts are listed per shard (`CHARTS_WITH_ALERTS#<0..15>`), and an event with
+//! `detail.shard` evaluates one shard, so 16 schedules (or one rule fanning out 16 events)
+//! give 16 independent invocations, each with its own timeout and retries. Per-chart events
+//! (`detail.chart_id`) serve targeted re-evaluation.
+
+use adapters::config::{ConfigError, SdkConfig};
+use adapters::mail::SesMailer;
+use adapters::monitoring::DynamoMonitoringRepository;
+use adapters::problem::chain;
+use adapters::store::DocumentStore;
+use domain::monitoring::{SHARDS, Scope, Tick, TickSummary, evaluate_alerts};
+use domain::{ChartId, Timestamp};
+use lambda_runtime::Diagnostic;
+use serde_json::Value;
+
+/// Charts evaluated at the same time.
+pub const CONCURRENCY: usize = 16;
+const DEFAULT_REPEAT_INTERVAL: &str = "4h";
+
+pub struct Deps {
+    pub charts: DynamoMonitoringRepository,
+    pub mailer: SesMailer,
+    pub repeat_interval: time::Duration,
+}
+
+impl Deps {
+    pub fn from_env(aws: &SdkConfig) -> Result<Self, ConfigError> {
+        Ok(Self {
+            charts: DynamoMonitoringRepository::new(DocumentStore::from_env(aws)?),
+            mailer: SesMailer::from_env(aws)?,
+            repeat_interval: repeat_interval(
+                std::env::var("ALERT_REPEAT_INTERVAL").ok().as_deref(),
+            )?,
+        })
+    }
+}
+
+/// `ALERT_REPEAT_INTERVAL`: `4h`, `30m`, `90s`, `1h 30m`; 4 hours when unset.
+pub fn repeat_interval(text: Option<&str>) -> Result<time::Duration, ConfigError> {
+    let text = text
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or(DEFAULT_REPEAT_INTERVAL);
+    let invalid = |problem: String| ConfigError {
+        variable: "ALERT_REPEAT_INTERVAL",
+        problem,
+    };
+    let parsed = humantime::parse_duration(text.trim())
+        .map_err(|e| invalid(format!("is {text:?}: {e} (use e.g. 4h, 30m, 90s)")))?;
+    if parsed.is_zero() {
+        return Err(invalid("must be longer than zero".into()));
+    }
+    time::Duration::try_from(parsed).map_err(|e| invalid(e.to_string()))
+}
+
+/// Why an invocation failed, typed so that whoever retries knows whether it can help.
+#[derive(Debug)]
+pub enum EvaluateError {
+    /// The event is not one this function understands: retrying the same event cannot help.
+    InvalidEvent(String),
+    /// Listing the charts failed (storage unavailable, throttled): a retry can help.
+    Transient(String),
+}
+
+impl From<EvaluateError> for Diagnostic {
+    fn from(error: EvaluateError) -> Self {
+        let (error_type, error_message) = match error {
+            EvaluateError::InvalidEvent(m) => ("InvalidEvent", m),
+            EvaluateError::Transient(m) => ("Transient", m),
+        };
+        Diagnostic {
+            error_type: error_type.into(),
+            error_message,
+        }
+    }
+}
+
+/// The tick and the scope an EventBridge event asks for.
+pub fn parse_event(event: &Value) -> Result<(Tick, Scope), EvaluateError> {
+    let invalid = |m: &str| EvaluateError::InvalidEvent(m.to_owned());
+    let id = event["id"]
+        .as_str()
+        .filter(|id| (1..=256).contains(&id.len()))
+        .ok_or_else(|| invalid("the event has no id"))?;
+    let now = event["time"]
+        .as_str()
+        .and_then(|t| Timestamp::parse(t).ok())
+        .ok_or_else(|| invalid("the event has no RFC 3339 time"))?;
+    let detail = &event["detail"];
+    let scope = if let Some(chart) = detail.get("chart_id").filter(|v| !v.is_null()) {
+        let id = chart
+            .as_str()
+            .and_then(|c| ChartId::parse(c).ok())
+            .ok_or_else(|| invalid("detail.chart_id is not a chart id"))?;
+        Scope::Chart(id)
+    } else if let Some(shard) = detail.get("shard").filter(|v| !v.is_null()) {
+        let shard = shard
+            .as_u64()
+            .filter(|s| *s < u64::from(SHARDS))
+            .ok_or_else(|| invalid("detail.shard must be an integer from 0 to 15"))?;
+        Scope::Shard(shard as u8)
+    } else {
+        Scope::All
+    };
+    Ok((
+        Tick {
+            id: id.to_owned(),
+            now,
+        },
+        scope,
+    ))
+}
+
+pub async fn handle(event: Value, deps: &Deps) -> Result<TickSummary, EvaluateError> {
+    let (tick, scope) = parse_event(&event)?;
+    let summary = evaluate_alerts(
+        &tick,
+        scope,
+        deps.repeat_interval,
+        CONCURRENCY,
+        &deps.charts,
+        &deps.mailer,
+    )
+    .await
+    .map_err(|e| {
+        let cause = chain(e.as_ref());
+        tracing::error!(error = %cause, tick = %tick.id, "evaluation failed");
+        EvaluateError::Transient(cause)
+    })?;
+    tracing::info!(
+        tick = %tick.id,
+        charts = summary.charts,
+        reports_sent = summary.reports_sent,
+        failed = summary.failed_charts.len(),
+        "tick evaluated"
+    );
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeat_intervals() {
+        assert_eq!(repeat_interval(None).unwrap(), time::Duration::hours(4));
+        assert_eq!(
+            repeat_interval(Some("30m")).unwrap(),
+            time::Duration::minutes(30)
+        );
+        assert_eq!(
+            repeat_interval(Some("90s")).unwrap(),
+            time::Duration::seconds(90)
+        );
+        assert_eq!(
+            repeat_interval(Some("1h 30m")).unwrap(),
+            time::Duration::minutes(90)
+        );
+        for bad in ["0s", "soon", "-4h", "4"] {
+            assert!(repeat_interval(Some(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn events_name_their_scope() {
+        let event = |detail: Value| serde_json::json!({"id": "t-1", "time": "2026-11-21T10:00:00Z", "detail": detail});
+        assert_eq!(
+            parse_event(&event(serde_json::json!({}))).unwrap().1,
+            Scope::All
+        );
+        assert_eq!(
+            parse_event(&event(serde_json::json!({"shard": 3})))
+                .unwrap()
+                .1,
+            Scope::Shard(3)
+        );
+        let id = ChartId::new();
+        assert_eq!(
+            parse_event(&event(serde_json::json!({"chart_id": id})))
+                .unwrap()
+                .1,
+            Scope::Chart(id)
+        );
+        for bad in [
+            serde_json::json!({"shard": 16}),
+            serde_json::json!({"chart_id": "x"}),
+        ] {
+            assert!(matches!(
+                parse_event(&event(bad)),
+                Err(EvaluateError::InvalidEvent(_))
+            ));
+        }
+        assert!(parse_event(&serde_json::json!({"time": "2026-11-21T10:00:00Z"})).is_err());
+        assert!(parse_event(&serde_json::json!({"id": "x", "time": "yesterday"})).is_err());
+    }
+}

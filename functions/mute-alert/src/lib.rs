@@ -1,0 +1,55 @@
+//! `POST /alerts/{id}/mute` mutes (body optional: `until`, `reason`), `DELETE` unmutes; the
+//! chart's owner only. Both answer 200 with the alert.
+
+use adapters::config::{self, AuthMode, ConfigError, SdkConfig};
+use adapters::http::{self, Fields};
+use adapters::monitoring::DynamoMonitoringRepository;
+use adapters::problem::Problem;
+use adapters::store::DocumentStore;
+use domain::monitoring::alert::MuteRequest;
+use domain::monitoring::mute_alert;
+use domain::{AlertId, Clock, SystemClock, Validation};
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+
+pub struct Deps {
+    pub charts: DynamoMonitoringRepository,
+    pub auth: AuthMode,
+}
+
+impl Deps {
+    pub fn from_env(aws: &SdkConfig) -> Result<Self, ConfigError> {
+        Ok(Self {
+            charts: DynamoMonitoringRepository::new(DocumentStore::from_env(aws)?),
+            auth: config::auth_mode()?,
+        })
+    }
+}
+
+pub async fn handle(request: Request, deps: &Deps) -> Response<Body> {
+    run(request, deps)
+        .await
+        .unwrap_or_else(Problem::into_response)
+}
+
+async fn run(request: Request, deps: &Deps) -> Result<Response<Body>, Problem> {
+    let caller = http::caller(&request, deps.auth)?;
+    let alert_id = http::path_param(&request, "id", AlertId::parse)?;
+    let now = SystemClock.now();
+    let mute = match *request.method() {
+        Method::DELETE => None,
+        Method::POST => {
+            let body = http::optional_json_object(&request)?;
+            let mut validation = Validation::new();
+            let mut fields = Fields::new(&body);
+            let until = fields.string("until", &mut validation);
+            let reason = fields.string("reason", &mut validation);
+            fields.deny_unknown(&mut validation);
+            let mute = MuteRequest::parse(until, reason, now, &mut validation);
+            Some(validation.finish(|| mute)?)
+        }
+        _ => return Err(Problem::method_not_allowed()),
+    };
+    let alert = mute_alert(&caller, alert_id, mute, &deps.charts).await?;
+    Ok(http::json(StatusCode::OK, &alert.view(now)))
+}

@@ -1,0 +1,1048 @@
+//! Charts, points, alerts, mutes and the scheduled evaluation against the local
+//! AWS-protocol server, reading the e-mails back from it.
+
+use adapters::config::AuthMode;
+use adapters::mail::SesMailer;
+use adapters::monitoring::DynamoMonitoringRepository;
+use adapters::store::new_item;
+use domain::monitoring::MonitoringRepository;
+use domain::monitoring::alert::{
+    Aggregation, Alert, AlertState, Condition, MessageTemplate, Mute, Op,
+};
+use domain::monitoring::chart::{Chart, ChartDescription, ChartName, Point, Series};
+use domain::{AlertId, ChartId, Clock, CustomerId, Email, Slug, SystemClock, Timestamp};
+use integration_tests::{
+    Stack, error_fields, event, parts, request, sent_emails, with_body, with_claims,
+    with_path_param, with_query,
+};
+use serde_json::{Value, json};
+
+struct Monitor {
+    stack: Stack,
+    sender: String,
+    recipient: String,
+}
+
+fn claims(customer: &str) -> Value {
+    json!({"sub": customer, "email": format!("{customer}@example.com")})
+}
+
+fn minutes(n: i64) -> time::Duration {
+    time::Duration::minutes(n)
+}
+
+impl Monitor {
+    async fn new() -> Self {
+        let stack = Stack::new().await;
+        let unique = uuid::Uuid::now_v7().simple().to_string();
+        let sender = format!("reports-{unique}@example.com");
+        local_stack::verify_sender(&aws_sdk_sesv2::Client::new(&stack.aws), &sender)
+            .await
+            .unwrap();
+        Self {
+            stack,
+            sender,
+            recipient: format!("oncall-{unique}@example.com"),
+        }
+    }
+
+    fn charts(&self) -> DynamoMonitoringRepository {
+        DynamoMonitoringRepository::new(self.stack.store())
+    }
+
+    fn emails(&self) -> Vec<Value> {
+        sent_emails(&self.recipient)
+    }
+
+    async fn create_chart(&self, owner: &str, name: &str) -> String {
+        let body = json!({"name": name, "recipients": [self.recipient]});
+        let (status, chart) = self.create_chart_with(owner, &body).await;
+        assert_eq!(status, 201, "{chart}");
+        chart["id"].as_str().unwrap().to_owned()
+    }
+
+    async fn create_chart_with(&self, owner: &str, body: &Value) -> (u16, Value) {
+        let event = with_claims(
+            with_body(event("create-chart.json"), body),
+            Some(claims(owner)),
+        );
+        let deps = create_chart::Deps {
+            charts: self.charts(),
+            auth: AuthMode::Jwt,
+        };
+        parts(&create_chart::handle(request(&event), &deps).await)
+    }
+
+    async fn record(&self, owner: &str, chart: &str, points: Value) -> (u16, Value) {
+        let event = with_claims(
+            with_body(
+                with_path_param(
+                    event("record-points.json"),
+                    "id",
+                    chart,
+                    &format!("/charts/{chart}/points"),
+                ),
+                &json!({ "points": points }),
+            ),
+            Some(claims(owner)),
+        );
+        let deps = record_points::Deps {
+            charts: self.charts(),
+            auth: AuthMode::Jwt,
+        };
+        parts(&record_points::handle(request(&event), &deps).await)
+    }
+
+    async fn alert(&self, owner: &str, chart: &str, body: &Value) -> (u16, Value) {
+        let event = with_claims(
+            with_body(
+                with_path_param(
+                    event("create-alert.json"),
+                    "id",
+                    chart,
+                    &format!("/charts/{chart}/alerts"),
+                ),
+                body,
+            ),
+            Some(claims(owner)),
+        );
+        let deps = create_alert::Deps {
+            charts: self.charts(),
+            auth: AuthMode::Jwt,
+        };
+        parts(&create_alert::handle(request(&event), &deps).await)
+    }
+
+    async fn firing_alert(&self, owner: &str, chart: &str, series: &str, message: &str) -> String {
+        let body = json!({"series": series, "condition": {"op": "gt", "threshold": 100}, "message": message});
+        let (status, alert) = self.alert(owner, chart, &body).await;
+        assert_eq!(status, 201, "{alert}");
+        alert["id"].as_str().unwrap().to_owned()
+    }
+
+    async fn list(&self, owner: &str, chart: &str, query: &[(&str, &str)]) -> (u16, Value) {
+        let event = with_claims(
+            with_query(
+                with_path_param(
+                    event("list-alerts.json"),
+                    "id",
+                    chart,
+                    &format!("/charts/{chart}/alerts"),
+                ),
+                query,
+            ),
+            Some(claims(owner)),
+        );
+        let deps = list_alerts::Deps {
+            charts: self.charts(),
+            auth: AuthMode::Jwt,
+        };
+        parts(&list_alerts::handle(request(&event), &deps).await)
+    }
+
+    async fn alert_state(&self, owner: &str, chart: &str, alert: &str) -> Value {
+        let (_, page) = self.list(owner, chart, &[("limit", "100")]).await;
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == alert)
+            .cloned()
+            .expect("the alert is listed")
+    }
+
+    async fn mute(&self, owner: &str, alert: &str, body: Option<Value>) -> (u16, Value) {
+        let mut event = with_claims(
+            with_path_param(
+                event("mute-alert.json"),
+                "id",
+                alert,
+                &format!("/alerts/{alert}/mute"),
+            ),
+            Some(claims(owner)),
+        );
+        match body {
+            Some(body) => event = with_body(event, &body),
+            None => {
+                event.as_object_mut().unwrap().remove("body");
+            }
+        }
+        let deps = mute_alert::Deps {
+            charts: self.charts(),
+            auth: AuthMode::Jwt,
+        };
+        parts(&mute_alert::handle(request(&event), &deps).await)
+    }
+
+    async fn unmute(&self, owner: &str, alert: &str) -> (u16, Value) {
+        let event = with_claims(
+            with_path_param(
+                event("unmute-alert.json"),
+                "id",
+                alert,
+                &format!("/alerts/{alert}/mute"),
+            ),
+            Some(claims(owner)),
+        );
+        let deps = mute_alert::Deps {
+            charts: self.charts(),
+            auth: AuthMode::Jwt,
+        };
+        parts(&mute_alert::handle(request(&event), &deps).await)
+    }
+
+    fn deps(&self, sender: &str) -> evaluate_alerts::Deps {
+        evaluate_alerts::Deps {
+            charts: self.charts(),
+            mailer: SesMailer::new(aws_sdk_sesv2::Client::new(&self.stack.aws), sender),
+            repeat_interval: time::Duration::hours(4),
+        }
+    }
+
+    async fn tick_with(
+        &self,
+        deps: &evaluate_alerts::Deps,
+        id: &str,
+        at: Timestamp,
+        detail: Value,
+    ) -> Value {
+        let mut event = event("evaluate-alerts.json");
+        event["id"] = json!(id);
+        event["time"] = json!(at.to_string());
+        event["detail"] = detail;
+        let summary = evaluate_alerts::handle(event, deps)
+            .await
+            .map_err(|e| format!("{e:?}"))
+            .unwrap();
+        serde_json::to_value(summary).unwrap()
+    }
+
+    async fn tick(&self, id: &str, at: Timestamp) -> Value {
+        self.tick_with(&self.deps(&self.sender), id, at, json!({}))
+            .await
+    }
+}
+
+fn now() -> Timestamp {
+    SystemClock.now()
+}
+
+#[tokio::test]
+async fn the_sample_events_drive_a_chart_from_creation_to_a_mute() {
+    let monitor = Monitor::new().await;
+    let deps = create_chart::Deps {
+        charts: monitor.charts(),
+        auth: AuthMode::Jwt,
+    };
+    let response = create_chart::handle(request(&event("create-chart.json")), &deps).await;
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let (status, chart) = parts(&response);
+    assert_eq!(status, 201);
+    let owner = chart["owner_id"].as_str().unwrap().to_owned();
+    let id = chart["id"].as_str().unwrap().to_owned();
+    assert_eq!(location, format!("/charts/{id}"));
+    assert_eq!(chart["recipients"], json!(["oncall@example.com"]));
+    assert!(chart.get("series").is_none() && chart.get("alert_count").is_none());
+
+    let record = with_path_param(
+        event("record-points.json"),
+        "id",
+        &id,
+        &format!("/charts/{id}/points"),
+    );
+    let deps = record_points::Deps {
+        charts: monitor.charts(),
+        auth: AuthMode::Jwt,
+    };
+    let (status, body) = parts(&record_points::handle(request(&record), &deps).await);
+    assert_eq!((status, body), (200, json!({"accepted": 2})));
+
+    let create = with_path_param(
+        event("create-alert.json"),
+        "id",
+        &id,
+        &format!("/charts/{id}/alerts"),
+    );
+    let deps = create_alert::Deps {
+        charts: monitor.charts(),
+        auth: AuthMode::Jwt,
+    };
+    let (status, alert) = parts(&create_alert::handle(request(&create), &deps).await);
+    assert_eq!(status, 201, "{alert}");
+    assert_eq!(alert["state"], "ok");
+    assert_eq!(alert["muted"], false);
+    assert_eq!(alert["window"], 2);
+    let alert_id = alert["id"].as_str().unwrap();
+
+    let (status, page) = monitor.list(&owner, &id, &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(page["items"][0]["id"], alert["id"]);
+    assert_eq!(page["next_cursor"], Value::Null);
+
+    let until = now().saturating_add(minutes(60)).to_string();
+    let (status, muted) = monitor
+        .mute(
+            &owner,
+            alert_id,
+            Some(json!({"until": until, "reason": "planned"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{muted}");
+    assert_eq!(
+        (muted["muted"].clone(), muted["mute_reason"].clone()),
+        (json!(true), json!("planned"))
+    );
+    let unmute = with_path_param(
+        event("unmute-alert.json"),
+        "id",
+        alert_id,
+        &format!("/alerts/{alert_id}/mute"),
+    );
+    let deps = mute_alert::Deps {
+        charts: monitor.charts(),
+        auth: AuthMode::Jwt,
+    };
+    let (status, unmuted) = parts(&mute_alert::handle(request(&unmute), &deps).await);
+    assert_eq!((status, unmuted["muted"].clone()), (200, json!(false)));
+}
+
+#[tokio::test]
+async fn chart_requests_are_validated() {
+    let monitor = Monitor::new().await;
+    let eleven: Vec<String> = (0..11).map(|i| format!("a{i}@example.com")).collect();
+    for (body, fields) in [
+        (json!({"recipients": ["a@example.com"]}), vec!["name"]),
+        (json!({"name": "x", "recipients": []}), vec!["recipients"]),
+        (
+            json!({"name": "x", "recipients": eleven}),
+            vec!["recipients"],
+        ),
+        (
+            json!({"name": "x", "recipients": ["nope", 3]}),
+            vec!["recipients[0]", "recipients[1]"],
+        ),
+        (
+            json!({"name": "x".repeat(101), "description": "d".repeat(1001), "recipients": ["a@example.com"], "colour": 1}),
+            vec!["colour", "name", "description"],
+        ),
+    ] {
+        let (status, problem) = monitor.create_chart_with("ada", &body).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(error_fields(&problem), fields, "{body}");
+    }
+    let event = with_claims(event("create-chart.json"), None);
+    let deps = create_chart::Deps {
+        charts: monitor.charts(),
+        auth: AuthMode::Jwt,
+    };
+    assert_eq!(
+        parts(&create_chart::handle(request(&event), &deps).await).0,
+        401
+    );
+}
+
+#[tokio::test]
+async fn points_are_the_owners_to_record_and_are_validated() {
+    let monitor = Monitor::new().await;
+    let chart = monitor.create_chart("ada", "Latency").await;
+    assert_eq!(
+        monitor
+            .record("eve", &chart, json!([{"series": "p99", "value": 1}]))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        monitor
+            .record(
+                "ada",
+                &ChartId::new().to_string(),
+                json!([{"series": "p99", "value": 1}])
+            )
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        monitor
+            .record("ada", "not-an-id", json!([{"series": "p99", "value": 1}]))
+            .await
+            .0,
+        400
+    );
+    let future = now().saturating_add(minutes(10)).to_string();
+    let (status, problem) = monitor
+        .record("ada", &chart, json!([{"series": "P 99", "value": 1}, {"series": "ok", "value": "high"}, {"series": "ok", "value": 1, "at": future}, {"series": "ok"}]))
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        error_fields(&problem),
+        [
+            "points[1].value",
+            "points[0].series",
+            "points[2].at",
+            "points[3].value"
+        ]
+    );
+    let too_many: Vec<Value> = (0..501)
+        .map(|_| json!({"series": "a", "value": 1}))
+        .collect();
+    assert_eq!(monitor.record("ada", &chart, json!(too_many)).await.0, 400);
+}
+
+#[tokio::test]
+async fn the_largest_legal_chart_stays_bounded() {
+    let monitor = Monitor::new().await;
+    let chart = monitor.create_chart("ada", "Wide").await;
+    let start = now().saturating_sub(time::Duration::days(1)).unix_seconds();
+    // 20 series, each sent 1,200 points: only the newest 1,000 of each are kept.
+    for series in 0..20 {
+        for batch in 0..3 {
+            let points: Vec<Value> = (0..400)
+                .map(|i| {
+                    let at = Timestamp::from_unix_seconds(start + batch * 400 + i).unwrap();
+                    json!({"series": format!("series-{series:02}"), "value": 1.0e12 + i as f64 + 0.123456789, "at": at.to_string()})
+                })
+                .collect();
+            let (status, body) = monitor.record("ada", &chart, json!(points)).await;
+            assert_eq!(status, 200, "{body}");
+        }
+    }
+    let id = ChartId::parse(&chart).unwrap();
+    let series = monitor
+        .charts()
+        .load_for_evaluation(&id)
+        .await
+        .unwrap()
+        .unwrap()
+        .series;
+    assert_eq!(series.len(), 20);
+    for s in &series {
+        assert_eq!(s.len(), 1000);
+        assert_eq!(
+            s.at.first(),
+            Some(&((start + 200) * 1000)),
+            "the oldest 200 fell off"
+        );
+    }
+    let (status, problem) = monitor
+        .record(
+            "ada",
+            &chart,
+            json!([{"series": "one-too-many", "value": 1}]),
+        )
+        .await;
+    assert_eq!((status, problem["status"].clone()), (409, json!(409)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_points_on_one_chart_are_never_lost() {
+    let monitor = std::sync::Arc::new(Monitor::new().await);
+    let chart = monitor.create_chart("ada", "Busy").await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for writer in 0..8 {
+        let (monitor, chart) = (monitor.clone(), chart.clone());
+        tasks.spawn(async move {
+            let points: Vec<Value> = (0..25)
+                .flat_map(|i| {
+                    [
+                        json!({"series": "shared", "value": writer * 100 + i}),
+                        json!({"series": format!("own-{writer}"), "value": i}),
+                    ]
+                })
+                .collect();
+            monitor.record("ada", &chart, json!(points)).await
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        let (status, body) = joined.unwrap();
+        assert_eq!(status, 200, "{body}");
+    }
+    let id = ChartId::parse(&chart).unwrap();
+    let contents = monitor
+        .charts()
+        .load_for_evaluation(&id)
+        .await
+        .unwrap()
+        .unwrap();
+    let series = contents.series;
+    assert_eq!(contents.chart.series.len(), 9);
+    let shared = series.iter().find(|s| s.name.as_str() == "shared").unwrap();
+    assert_eq!(shared.len(), 200, "every writer's points are kept");
+    assert_eq!(series.iter().map(|s| s.len()).sum::<usize>(), 400);
+}
+
+#[tokio::test]
+async fn alerts_are_validated_bounded_and_listed_in_pages() {
+    let monitor = Monitor::new().await;
+    let chart = monitor.create_chart("ada", "Alerts").await;
+    let (status, problem) = monitor
+        .alert("ada", &chart, &json!({"series": "p99", "condition": {"op": "above", "threshold": "x"}, "window": 0, "message": "{host} is down"}))
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        error_fields(&problem),
+        ["condition.threshold", "condition.op", "window", "message"]
+    );
+    let (status, problem) = monitor
+        .alert("ada", &chart, &json!({"series": "p99", "message": "x"}))
+        .await;
+    assert_eq!(
+        (status, error_fields(&problem)),
+        (400, vec!["condition".to_owned()])
+    );
+
+    let valid = json!({"series": "p99", "condition": {"op": "lte", "threshold": 1.5}, "aggregation": "max", "window": 100, "message": "{value} <= {threshold}"});
+    assert_eq!(
+        monitor.alert("eve", &chart, &valid).await.0,
+        404,
+        "not the owner"
+    );
+    assert_eq!(monitor.list("eve", &chart, &[]).await.0, 404);
+    let mut ids = Vec::new();
+    for _ in 0..50 {
+        let (status, alert) = monitor.alert("ada", &chart, &valid).await;
+        assert_eq!(status, 201);
+        ids.push(alert["id"].as_str().unwrap().to_owned());
+    }
+    let (status, problem) = monitor.alert("ada", &chart, &valid).await;
+    assert_eq!((status, problem["status"].clone()), (409, json!(409)));
+
+    let mut listed = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut query = vec![("limit", "20")];
+        if let Some(c) = &cursor {
+            query.push(("cursor", c.as_str()));
+        }
+        let (status, page) = monitor.list("ada", &chart, &query).await;
+        assert_eq!(status, 200);
+        listed.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["id"].as_str().unwrap().to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(listed, ids, "every alert once, oldest first");
+    for query in [
+        vec![("cursor", "nope")],
+        vec![("limit", "0")],
+        vec![("limit", "101")],
+        vec![("sort", "x")],
+    ] {
+        assert_eq!(
+            monitor.list("ada", &chart, &query).await.0,
+            400,
+            "{query:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn mutes_belong_to_the_charts_owner_and_expire_on_their_own() {
+    let monitor = Monitor::new().await;
+    let chart = monitor.create_chart("ada", "Mutes").await;
+    let alert = monitor.firing_alert("ada", &chart, "p99", "high").await;
+
+    let (status, body) = monitor.mute("ada", &alert, None).await;
+    assert_eq!(
+        (status, body["muted"].clone(), body["muted_until"].clone()),
+        (200, json!(true), Value::Null)
+    );
+    let until = now().saturating_add(minutes(30)).to_string();
+    let (status, body) = monitor
+        .mute(
+            "ada",
+            &alert,
+            Some(json!({"until": until, "reason": "deploy"})),
+        )
+        .await;
+    assert_eq!(status, 200, "muting a muted alert updates it");
+    assert_eq!(
+        (body["muted_until"].clone(), body["mute_reason"].clone()),
+        (json!(until), json!("deploy"))
+    );
+    assert_eq!(monitor.unmute("ada", &alert).await.1["muted"], false);
+    let (status, body) = monitor.unmute("ada", &alert).await;
+    assert_eq!(
+        (status, body["muted"].clone()),
+        (200, json!(false)),
+        "unmuting an unmuted alert is fine"
+    );
+
+    let past = now().saturating_sub(minutes(1)).to_string();
+    let far = now().saturating_add(time::Duration::days(400)).to_string();
+    for body in [
+        json!({"until": past}),
+        json!({"until": far}),
+        json!({"until": "tomorrow"}),
+        json!({"reason": "r".repeat(201)}),
+        json!({"why": "x"}),
+    ] {
+        assert_eq!(
+            monitor.mute("ada", &alert, Some(body.clone())).await.0,
+            400,
+            "{body}"
+        );
+    }
+    assert_eq!(monitor.mute("eve", &alert, None).await.0, 404);
+    assert_eq!(monitor.unmute("eve", &alert).await.0, 404);
+    assert_eq!(
+        monitor
+            .mute("ada", &AlertId::new().to_string(), None)
+            .await
+            .0,
+        404
+    );
+    assert_eq!(monitor.mute("ada", "bad-id", None).await.0, 400);
+
+    // A mute whose time has passed reads as no mute at all.
+    let owner = CustomerId::parse("ada").unwrap();
+    let alert_id = AlertId::parse(&alert).unwrap();
+    let expired = Mute {
+        until: Some(now().saturating_sub(minutes(5))),
+        reason: Some("old".into()),
+    };
+    monitor
+        .charts()
+        .set_mute(&alert_id, &owner, Some(expired))
+        .await
+        .unwrap()
+        .unwrap();
+    let listed = monitor.alert_state("ada", &chart, &alert).await;
+    assert_eq!(
+        (
+            listed["muted"].clone(),
+            listed["muted_until"].clone(),
+            listed["mute_reason"].clone()
+        ),
+        (json!(false), Value::Null, Value::Null)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_mutes_and_unmutes_leave_a_whole_state() {
+    let monitor = std::sync::Arc::new(Monitor::new().await);
+    let chart = monitor.create_chart("ada", "Races").await;
+    let alert = monitor.firing_alert("ada", &chart, "p99", "high").await;
+    let until = now().saturating_add(minutes(30)).to_string();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..12 {
+        let (monitor, alert, until) = (monitor.clone(), alert.clone(), until.clone());
+        tasks.spawn(async move {
+            if i % 2 == 0 {
+                monitor
+                    .mute(
+                        "ada",
+                        &alert,
+                        Some(json!({"until": until, "reason": format!("r{i}")})),
+                    )
+                    .await
+                    .0
+            } else {
+                monitor.unmute("ada", &alert).await.0
+            }
+        });
+    }
+    while let Some(status) = tasks.join_next().await {
+        assert_eq!(status.unwrap(), 200);
+    }
+    let state = monitor.alert_state("ada", &chart, &alert).await;
+    match state["muted"].as_bool() {
+        Some(true) => assert!(
+            state["muted_until"] == json!(until) && state["mute_reason"].is_string(),
+            "{state}"
+        ),
+        _ => assert!(
+            state["muted_until"].is_null() && state["mute_reason"].is_null(),
+            "{state}"
+        ),
+    }
+}
+
+#[tokio::test]
+async fn a_tick_sends_one_email_per_chart_listing_its_firing_alerts() {
+    let monitor = Monitor::new().await;
+    let api = monitor.create_chart("ada", "API <prod>").await;
+    let db = monitor.create_chart("ada", "Database").await;
+    monitor.record("ada", &api, json!([{"series": "p99", "value": 900}, {"series": "errors", "value": 150}, {"series": "rps", "value": 5}])).await;
+    monitor
+        .record("ada", &db, json!([{"series": "cpu", "value": 101}]))
+        .await;
+    monitor
+        .firing_alert("ada", &api, "p99", "{series} on {chart} is {value}")
+        .await;
+    monitor
+        .firing_alert("ada", &api, "errors", "errors at {value} over {threshold}")
+        .await;
+    monitor
+        .firing_alert("ada", &api, "rps", "rps is fine")
+        .await;
+    monitor.firing_alert("ada", &db, "cpu", "cpu hot").await;
+
+    let summary = monitor.tick("tick-1", now()).await;
+    assert_eq!(
+        summary,
+        json!({"charts": 2, "alerts": 4, "firing": 3, "reports_sent": 2, "failed_charts": []})
+    );
+    let emails = monitor.emails();
+    assert_eq!(emails.len(), 2);
+    let api_mail = emails
+        .iter()
+        .find(|m| m["subject"].as_str().unwrap().contains("API"))
+        .unwrap();
+    assert_eq!(api_mail["subject"], "[API <prod>] 2 alerts firing");
+    assert_eq!(api_mail["source"], json!(monitor.sender));
+    let html = api_mail["body"].as_str().unwrap();
+    assert!(html.contains("p99 on API &lt;prod&gt; is 900"), "{html}");
+    assert!(html.contains("errors at 150 over 100"));
+    assert!(!html.contains("rps is fine"));
+    let db_mail = emails
+        .iter()
+        .find(|m| m["subject"] == "[Database] 1 alert firing")
+        .unwrap();
+    assert!(db_mail["body"].as_str().unwrap().contains("cpu hot"));
+}
+
+#[tokio::test]
+async fn muted_alerts_are_left_out_and_come_back() {
+    let monitor = Monitor::new().await;
+    let chart = monitor.create_chart("ada", "Mutes").await;
+    monitor
+        .record(
+            "ada",
+            &chart,
+            json!([{"series": "a", "value": 500}, {"series": "b", "value": 500}]),
+        )
+        .await;
+    let a = monitor.firing_alert("ada", &chart, "a", "alert a").await;
+    let b = monitor.firing_alert("ada", &chart, "b", "alert b").await;
+    let start = now();
+    monitor
+        .mute(
+            "ada",
+            &b,
+            Some(json!({"until": start.saturating_add(minutes(60)).to_string()})),
+        )
+        .await;
+
+    monitor.tick("t1", start).await;
+    let first = monitor.emails();
+    assert_eq!(first.len(), 1);
+    let body = first[0]["body"].as_str().unwrap();
+    assert!(
+        body.contains("alert a") && !body.contains("alert b"),
+        "{body}"
+    );
+
+    // The mute ran out: b is evaluated again and starts firing; a is not due yet.
+    let summary = monitor.tick("t2", start.saturating_add(minutes(120))).await;
+    assert_eq!(summary["alerts"], 2);
+    let second = &monitor.emails()[1];
+    assert_eq!(second["subject"], "[Mutes] 1 alert firing");
+    assert!(second["body"].as_str().unwrap().contains("alert b"));
+
+    // a muted without an end: b's repeat goes out alone.
+    monitor.mute("ada", &a, None).await;
+    let summary = monitor.tick("t3", start.saturating_add(minutes(370))).await;
+    assert_eq!(
+        (summary["alerts"].clone(), summary["reports_sent"].clone()),
+        (json!(1), json!(1))
+    );
+    let third = monitor.emails()[2]["body"].as_str().unwrap().to_owned();
+    assert!(
+        third.contains("alert b") && !third.contains("alert a"),
+        "{third}"
+    );
+    // Unmuted, a is back (its last report is long past), b is not due again yet.
+    monitor.unmute("ada", &a).await;
+    monitor.tick("t4", start.saturating_add(minutes(371))).await;
+    let fourth = monitor.emails()[3]["body"].as_str().unwrap().to_owned();
+    assert!(
+        fourth.contains("alert a") && !fourth.contains("alert b"),
+        "{fourth}"
+    );
+}
+
+#[tokio::test]
+async fn a_firing_alert_is_not_resent_before_the_repeat_interval() {
+    let monitor = Monitor::new().await;
+    let chart = monitor.create_chart("ada", "Repeat").await;
+    monitor
+        .record("ada", &chart, json!([{"series": "p99", "value": 900}]))
+        .await;
+    let alert = monitor.firing_alert("ada", &chart, "p99", "slow").await;
+    let start = now();
+    assert_eq!(monitor.tick("r1", start).await["reports_sent"], 1);
+    let state = monitor.alert_state("ada", &chart, &alert).await;
+    assert_eq!(
+        (state["state"].clone(), state["firing_since"].clone()),
+        (json!("firing"), json!(start.to_string()))
+    );
+    assert_eq!(
+        monitor.tick("r2", start.saturating_add(minutes(10))).await["reports_sent"],
+        0
+    );
+    assert_eq!(
+        monitor.tick("r3", start.saturating_add(minutes(239))).await["reports_sent"],
+        0
+    );
+    assert_eq!(
+        monitor.tick("r4", start.saturating_add(minutes(240))).await["reports_sent"],
+        1
+    );
+    assert_eq!(monitor.emails().len(), 2);
+    let state = monitor.alert_state("ada", &chart, &alert).await;
+    assert_eq!(
+        state["firing_since"],
+        json!(start.to_string()),
+        "still firing since the start"
+    );
+    assert_eq!(
+        state["last_notified_at"],
+        json!(start.saturating_add(minutes(240)).to_string())
+    );
+}
+
+#[tokio::test]
+async fn a_resolved_alert_is_reported_and_no_data_is_quiet() {
+    let monitor = Monitor::new().await;
+    let chart = monitor.create_chart("ada", "Resolve").await;
+    monitor
+        .record("ada", &chart, json!([{"series": "p99", "value": 900}]))
+        .await;
+    let alert = monitor
+        .firing_alert("ada", &chart, "p99", "p99 at {value}")
+        .await;
+    let (_, windowed) = monitor
+        .alert("ada", &chart, &json!({"series": "p99", "condition": {"op": "gt", "threshold": 1}, "window": 5, "message": "needs five"}))
+        .await;
+    let start = now();
+    monitor.tick("s1", start).await;
+    monitor
+        .record("ada", &chart, json!([{"series": "p99", "value": 10}]))
+        .await;
+    let summary = monitor.tick("s2", start.saturating_add(minutes(1))).await;
+    assert_eq!(
+        (summary["firing"].clone(), summary["reports_sent"].clone()),
+        (json!(0), json!(1))
+    );
+    let emails = monitor.emails();
+    assert_eq!(emails.len(), 2);
+    assert_eq!(emails[1]["subject"], "[Resolve] 1 alert resolved");
+    assert!(emails[1]["body"].as_str().unwrap().contains("p99 at 10"));
+    assert_eq!(
+        monitor.alert_state("ada", &chart, &alert).await["state"],
+        "ok"
+    );
+    let windowed = monitor
+        .alert_state("ada", &chart, windowed["id"].as_str().unwrap())
+        .await;
+    assert_eq!(windowed["state"], "no_data");
+    assert!(
+        !emails
+            .iter()
+            .any(|m| m["body"].as_str().unwrap().contains("needs five"))
+    );
+
+    // Nothing changed: nothing is sent.
+    assert_eq!(
+        monitor.tick("s3", start.saturating_add(minutes(2))).await["reports_sent"],
+        0
+    );
+    assert_eq!(monitor.emails().len(), 2);
+}
+
+#[tokio::test]
+async fn the_same_tick_delivered_twice_sends_once() {
+    let monitor = Monitor::new().await;
+    let chart = monitor.create_chart("ada", "Twice").await;
+    monitor
+        .record("ada", &chart, json!([{"series": "p99", "value": 900}]))
+        .await;
+    monitor.firing_alert("ada", &chart, "p99", "slow").await;
+    let at = now();
+    assert_eq!(monitor.tick("same", at).await["reports_sent"], 1);
+    // A redelivery, even of a tick whose state save was lost, finds the tick claimed.
+    assert_eq!(monitor.tick("same", at).await["reports_sent"], 0);
+    assert_eq!(monitor.emails().len(), 1);
+}
+
+#[tokio::test]
+async fn a_refused_email_keeps_the_charts_state_for_the_next_tick() {
+    let monitor = Monitor::new().await;
+    let chart = monitor.create_chart("ada", "Refused").await;
+    monitor
+        .record("ada", &chart, json!([{"series": "p99", "value": 900}]))
+        .await;
+    let alert = monitor.firing_alert("ada", &chart, "p99", "slow").await;
+    let unverified = monitor.deps("nobody-verified-this@example.org");
+    let at = now();
+    let summary = monitor.tick_with(&unverified, "f1", at, json!({})).await;
+    assert_eq!(summary["failed_charts"], json!([chart]));
+    assert_eq!(summary["reports_sent"], 0);
+    let state = monitor.alert_state("ada", &chart, &alert).await;
+    assert_eq!(
+        (state["state"].clone(), state["last_notified_at"].clone()),
+        (json!("ok"), Value::Null)
+    );
+    assert!(monitor.emails().is_empty());
+
+    let summary = monitor.tick("f2", at.saturating_add(minutes(1))).await;
+    assert_eq!(
+        (
+            summary["reports_sent"].clone(),
+            summary["failed_charts"].clone()
+        ),
+        (json!(1), json!([]))
+    );
+    assert_eq!(monitor.emails().len(), 1);
+}
+
+#[tokio::test]
+async fn one_failing_chart_does_not_stop_the_others() {
+    let monitor = Monitor::new().await;
+    let good = monitor.create_chart("ada", "Good").await;
+    let broken = monitor.create_chart("ada", "Broken").await;
+    for chart in [&good, &broken] {
+        monitor
+            .record("ada", chart, json!([{"series": "p99", "value": 900}]))
+            .await;
+        monitor.firing_alert("ada", chart, "p99", "slow").await;
+    }
+    // Break the second chart's stored alert so that reading the chart fails.
+    let broken_id = ChartId::parse(&broken).unwrap();
+    let alerts = monitor
+        .charts()
+        .load_for_evaluation(&broken_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .alerts;
+    use aws_sdk_dynamodb::types::AttributeValue as A;
+    monitor
+        .stack
+        .dynamodb()
+        .update_item()
+        .table_name(&monitor.stack.table)
+        .key("pk", A::S(format!("CHART#{broken}")))
+        .key("sk", A::S(format!("ALERT#{}", alerts[0].id)))
+        .update_expression("SET #data = :garbage")
+        .expression_attribute_names("#data", "data")
+        .expression_attribute_values(":garbage", A::S("not a document".into()))
+        .send()
+        .await
+        .unwrap();
+    let summary = monitor.tick("b1", now()).await;
+    assert_eq!(summary["failed_charts"], json!([broken]));
+    assert_eq!(summary["reports_sent"], 1);
+    assert_eq!(monitor.emails()[0]["subject"], "[Good] 1 alert firing");
+}
+
+#[tokio::test]
+async fn a_per_chart_event_evaluates_that_chart_alone() {
+    let monitor = Monitor::new().await;
+    let one = monitor.create_chart("ada", "One").await;
+    let other = monitor.create_chart("ada", "Other").await;
+    for chart in [&one, &other] {
+        monitor
+            .record("ada", chart, json!([{"series": "p99", "value": 900}]))
+            .await;
+        monitor.firing_alert("ada", chart, "p99", "slow").await;
+    }
+    let mut event = event("evaluate-alerts-chart.json");
+    event["detail"]["chart_id"] = json!(one);
+    event["time"] = json!(now().to_string());
+    let summary = evaluate_alerts::handle(event, &monitor.deps(&monitor.sender))
+        .await
+        .unwrap();
+    assert_eq!((summary.charts, summary.reports_sent), (1, 1));
+    assert_eq!(monitor.emails()[0]["subject"], "[One] 1 alert firing");
+
+    let bad = json!({"id": "x", "time": "not a time", "detail": {}});
+    let error = evaluate_alerts::handle(bad, &monitor.deps(&monitor.sender))
+        .await
+        .unwrap_err();
+    let diagnostic: lambda_runtime::Diagnostic = error.into();
+    assert_eq!(diagnostic.error_type, "InvalidEvent");
+}
+
+#[tokio::test]
+async fn a_tick_over_hundreds_of_charts_makes_a_fixed_number_of_calls_per_chart() {
+    let monitor = Monitor::new().await;
+    // Seeded with batch writes: moto copies the whole table on every transaction.
+    let count = 240;
+    let created = now().saturating_sub(minutes(1));
+    let mut items = Vec::new();
+    for i in 0..count {
+        let id = ChartId::new();
+        let chart = Chart {
+            id,
+            owner_id: CustomerId::parse("fleet").unwrap(),
+            name: ChartName::parse(&format!("Chart {i}")).unwrap(),
+            description: ChartDescription::parse("").unwrap(),
+            recipients: vec![Email::parse(&monitor.recipient).unwrap()],
+            created_at: created,
+            series: vec![Slug::parse("p99").unwrap()],
+            alert_count: 1,
+        };
+        let mut series = Series::new(id, Slug::parse("p99").unwrap());
+        series.append(&[Point {
+            at_millis: created.unix_millis(),
+            value: 900.0,
+        }]);
+        let alert = Alert {
+            id: AlertId::new(),
+            chart_id: id,
+            owner_id: chart.owner_id.clone(),
+            series: Slug::parse("p99").unwrap(),
+            condition: Condition {
+                op: Op::Gt,
+                threshold: 100.0,
+            },
+            aggregation: Aggregation::Last,
+            window: 1,
+            message: MessageTemplate::parse("slow").unwrap(),
+            mute: None,
+            state: AlertState::Ok,
+            firing_since: None,
+            last_notified_at: None,
+            created_at: created,
+        };
+        items.push(new_item(&chart).unwrap());
+        items.push(new_item(&series).unwrap());
+        items.push(new_item(&alert).unwrap());
+    }
+    monitor.stack.store().batch_put(items).await.unwrap();
+    let (store, calls) = monitor.stack.counted_store();
+    let deps = evaluate_alerts::Deps {
+        charts: DynamoMonitoringRepository::new(store),
+        ..monitor.deps(&monitor.sender)
+    };
+    let at = now();
+    let summary = monitor.tick_with(&deps, "fleet-1", at, json!({})).await;
+    assert_eq!(
+        (summary["charts"].clone(), summary["reports_sent"].clone()),
+        (json!(count), json!(count))
+    );
+    let listing = 16; // one page per shard at this size
+    assert_eq!(
+        calls.total(),
+        listing + 3 * count,
+        "list, then load + claim + save per reporting chart"
+    );
+
+    // A quiet tick reads each chart once and writes nothing.
+    calls.reset();
+    let summary = monitor
+        .tick_with(&deps, "fleet-2", at.saturating_add(minutes(1)), json!({}))
+        .await;
+    assert_eq!(summary["reports_sent"], 0);
+    assert_eq!(calls.total(), listing + count);
+}
