@@ -14,12 +14,13 @@ export SAM_CLI_TELEMETRY := 0
 # The local stack of `make dev`: a fixed port so the README's commands work as printed.
 DEV_MOTO_PORT ?= 4566
 
-.PHONY: help tools dev test test-rust check-template lint clean
+.PHONY: help tools dev package deploy test test-rust test-contract check-template check-openapi lint clean
 
 help:
 	@echo "make dev    run the local stack and serve the API on http://127.0.0.1:9000"
 	@echo "make test   run every test (starts and stops its own local AWS stack)"
 	@echo "make lint   cargo fmt --check and clippy -D warnings"
+	@echo "make package / make deploy   build every function for arm64, then sam deploy --guided"
 
 tools: $(TOOLS)
 
@@ -34,7 +35,7 @@ dev: tools
 	cargo build --workspace --bins
 	infra/with-moto.sh --port $(DEV_MOTO_PORT) infra/dev.sh
 
-test: tools check-template test-rust
+test: tools check-template check-openapi test-rust test-contract
 
 test-rust: tools
 	infra/with-moto.sh cargo test --workspace --all-targets --no-fail-fast
@@ -43,6 +44,21 @@ test-rust: tools
 check-template: tools
 	cfn-lint template.yaml
 	sam validate --lint --region us-east-1 --template template.yaml
+
+check-openapi: tools
+	openapi-spec-validator openapi.yaml
+
+# schemathesis against every route of openapi.yaml, served by cargo lambda watch.
+test-contract: tools
+	infra/with-moto.sh infra/contract.sh
+
+# Every function, release, arm64, in one cargo run (zig comes with cargo-lambda from PyPI);
+# template.yaml's CodeUris point at target/lambda/<function>/.
+package: tools
+	cargo lambda build --release --arm64 --workspace --exclude local-stack --exclude integration-tests
+
+deploy: package
+	sam deploy --guided
 
 lint:
 	cargo fmt --all --check

@@ -60,6 +60,9 @@ impl Stack {
     }
 }
 
+/// IAM actions with the index they were used on (`None` for the table).
+pub type IamActions = std::collections::BTreeSet<(String, Option<String>)>;
+
 /// Counts SDK operations by name (`GetItem`, `Query`, ...), one per call whatever the retries,
 /// and the items each read from the table (`ScannedCount` of a query, the items a get or batch
 /// get returned).
@@ -67,6 +70,7 @@ impl Stack {
 pub struct Calls {
     names: Arc<Mutex<Vec<String>>>,
     items_read: Arc<Mutex<usize>>,
+    actions: Arc<Mutex<IamActions>>,
 }
 
 impl Calls {
@@ -82,6 +86,12 @@ impl Calls {
         *self.items_read.lock().unwrap()
     }
 
+    /// The IAM actions the calls needed (`dynamodb:UpdateItem`, ...), with the index a query
+    /// read: a transaction needs the action of each of its writes.
+    pub fn iam_actions(&self) -> IamActions {
+        self.actions.lock().unwrap().clone()
+    }
+
     pub fn reset(&self) {
         self.names.lock().unwrap().clear();
         *self.items_read.lock().unwrap() = 0;
@@ -95,13 +105,15 @@ impl Intercept for Calls {
 
     fn read_before_serialization(
         &self,
-        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        context: &BeforeSerializationInterceptorContextRef<'_>,
         _components: &RuntimeComponents,
         config: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let operation = config
             .load::<Metadata>()
             .map_or_else(|| "unknown".to_owned(), |m| m.name().to_owned());
+        let actions = iam_actions(&operation, context.input());
+        self.actions.lock().unwrap().extend(actions);
         self.names.lock().unwrap().push(operation);
         Ok(())
     }
@@ -133,6 +145,37 @@ impl Intercept for Calls {
         *self.items_read.lock().unwrap() += read;
         Ok(())
     }
+}
+
+fn iam_actions(
+    operation: &str,
+    input: &aws_smithy_runtime_api::client::interceptors::context::Input,
+) -> Vec<(String, Option<String>)> {
+    use aws_sdk_dynamodb::operation::query::QueryInput;
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsInput;
+    let action = |name: &str| (format!("dynamodb:{name}"), None);
+    if let Some(query) = input.downcast_ref::<QueryInput>() {
+        return vec![("dynamodb:Query".to_owned(), query.index_name.clone())];
+    }
+    if let Some(transaction) = input.downcast_ref::<TransactWriteItemsInput>() {
+        return transaction
+            .transact_items
+            .iter()
+            .flatten()
+            .map(|item| {
+                if item.put.is_some() {
+                    action("PutItem")
+                } else if item.update.is_some() {
+                    action("UpdateItem")
+                } else if item.delete.is_some() {
+                    action("DeleteItem")
+                } else {
+                    action("ConditionCheckItem")
+                }
+            })
+            .collect();
+    }
+    vec![action(operation)]
 }
 
 /// A sample event from `events/`, as JSON to adjust before it becomes a request.

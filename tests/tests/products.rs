@@ -155,6 +155,13 @@ async fn malformed_bodies_are_refused() {
         assert_eq!(status, 400, "{body:?}");
         assert_eq!(problem["status"], 400);
     }
+    // A body that is not UTF-8 reaches the function base64-encoded.
+    let mut binary = with_claims(event("create-product.json"), Some(admin_claims()));
+    binary["body"] = Value::String("//5NAA==".into());
+    binary["isBase64Encoded"] = Value::Bool(true);
+    let (status, _) = parts(&create_product::handle(request(&binary), &deps).await);
+    assert_eq!(status, 400, "a binary body");
+
     let huge = json!({"name": "Huge", "description": "x".repeat(70 * 1024)}).to_string();
     let (status, _) = parts(&create_product::handle(send(huge), &deps).await);
     assert_eq!(status, 413);

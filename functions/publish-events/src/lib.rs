@@ -30,7 +30,7 @@ impl Deps {
 
 /// Sweeps the outbox; an error makes the invocation fail, so EventBridge's retry (and the
 /// next tick) try again.
-pub async fn handle(deps: &Deps) -> Result<Value, String> {
+pub async fn handle(_scheduled: Value, deps: &Deps) -> Result<Value, String> {
     let mut published = 0;
     for _ in 0..MAX_PAGES {
         let count = publish_pending_events(PAGE, &deps.orders, &deps.events)

@@ -6,8 +6,10 @@ use serde_json::Value;
 async fn main() -> Result<(), Error> {
     adapters::init_tracing();
     let deps = publish_events::Deps::from_env(&config::aws().await)?;
-    lambda_runtime::run(service_fn(|_event: LambdaEvent<Value>| async {
-        publish_events::handle(&deps).await.map_err(Error::from)
+    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async {
+        publish_events::handle(event.payload, &deps)
+            .await
+            .map_err(Error::from)
     }))
     .await
 }

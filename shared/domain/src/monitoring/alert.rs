@@ -244,6 +244,15 @@ pub struct CreateAlertInput<'a> {
 
 pub const MAX_WINDOW: i64 = 100;
 
+/// Thresholds are kept as DynamoDB numbers, whose range is about 1e-130 to 1e125 in
+/// magnitude; the bounds here are rounder and inside it.
+pub const MAX_THRESHOLD: f64 = 1e125;
+pub const MIN_NONZERO_THRESHOLD: f64 = 1e-125;
+
+fn storable(t: f64) -> bool {
+    t == 0.0 || (MIN_NONZERO_THRESHOLD..=MAX_THRESHOLD).contains(&t.abs())
+}
+
 impl CreateAlert {
     pub fn parse(input: CreateAlertInput<'_>, validation: &mut Validation) -> Option<Self> {
         let series = match input.series {
@@ -270,9 +279,12 @@ impl CreateAlert {
                     }
                 };
                 let threshold = match input.threshold {
-                    Some(t) if t.is_finite() => Some(t),
+                    Some(t) if storable(t) => Some(t),
                     Some(_) => {
-                        validation.push("condition.threshold", "must be a finite number");
+                        validation.push(
+                            "condition.threshold",
+                            "must be 0 or a number whose magnitude is between 1e-125 and 1e125",
+                        );
                         None
                     }
                     None => {
@@ -493,6 +505,30 @@ mod tests {
                 "message"
             ]
         );
+    }
+
+    #[test]
+    fn thresholds_stay_inside_what_storage_holds() {
+        let parse = |threshold: f64| {
+            let mut validation = Validation::new();
+            CreateAlert::parse(
+                CreateAlertInput {
+                    series: Some("p99"),
+                    op: Some(Some("gt")),
+                    threshold: Some(threshold),
+                    message: Some("m"),
+                    ..Default::default()
+                },
+                &mut validation,
+            )
+            .is_some()
+        };
+        for ok in [0.0, -0.0, 1.5, -1e125, 1e125, 1e-125] {
+            assert!(parse(ok), "{ok}");
+        }
+        for bad in [1e126, -8e231, 1e-200, f64::NAN, f64::INFINITY] {
+            assert!(!parse(bad), "{bad}");
+        }
     }
 
     proptest! {

@@ -128,7 +128,26 @@ pub struct Series {
     pub name: Slug,
     /// Unix milliseconds, ascending.
     pub at: Vec<i64>,
+    /// Stored as text: any finite `f64` round-trips, where a stored number would be limited
+    /// to DynamoDB's range (about ±1e125).
+    #[serde(with = "values_as_text")]
     pub values: Vec<f64>,
+}
+
+mod values_as_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(values: &[f64], serializer: S) -> Result<S::Ok, S::Error> {
+        // Rust prints the shortest text that parses back to the same f64.
+        serializer.collect_seq(values.iter().map(|v| v.to_string()))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<f64>, D::Error> {
+        Vec::<String>::deserialize(deserializer)?
+            .iter()
+            .map(|text| text.parse::<f64>().map_err(serde::de::Error::custom))
+            .collect()
+    }
 }
 
 /// One point as sent: a finite value, a time.
@@ -279,6 +298,34 @@ mod tests {
 
     fn slug(s: &str) -> Slug {
         Slug::parse(s).unwrap()
+    }
+
+    #[test]
+    fn values_round_trip_exactly_through_their_stored_form() {
+        let mut series = Series::new(ChartId::new(), slug("x"));
+        let values = [
+            0.1,
+            -8.083997065067045e231,
+            5e-324,
+            f64::MAX,
+            -0.0,
+            1.0 / 3.0,
+        ];
+        let points: Vec<Point> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Point {
+                at_millis: i as i64,
+                value: *v,
+            })
+            .collect();
+        series.append(&points);
+        let stored = serde_json::to_string(&series).unwrap();
+        let read: Series = serde_json::from_str(&stored).unwrap();
+        assert_eq!(
+            read.values.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            values.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        );
     }
 
     #[test]

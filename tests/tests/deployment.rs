@@ -1,0 +1,547 @@
+//! Keeps what is deployed in step with the code: the functions of the workspace, the
+//! resources and routes of `template.yaml`, the `cargo lambda watch` router, `openapi.yaml`,
+//! the contract's route table, and each function's IAM policy against the DynamoDB calls its
+//! code makes on the local server.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use yaml_rust2::{Yaml, YamlLoader};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn yaml(path: &str) -> Yaml {
+    let text = std::fs::read_to_string(root().join(path)).unwrap();
+    YamlLoader::load_from_str(&text).unwrap().remove(0)
+}
+
+/// Function crate names under `functions/`.
+fn crates() -> BTreeSet<String> {
+    std::fs::read_dir(root().join("functions"))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().join("Cargo.toml").exists())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+struct Function {
+    logical_id: String,
+    binary: String,
+    resource: Yaml,
+}
+
+fn template_functions() -> Vec<Function> {
+    let template = yaml("template.yaml");
+    template["Resources"]
+        .as_hash()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Serverless::Function"))
+        .map(|(id, r)| Function {
+            logical_id: id.as_str().unwrap().to_owned(),
+            binary: r["Properties"]["CodeUri"]
+                .as_str()
+                .and_then(|uri| uri.strip_prefix("target/lambda/"))
+                .map(|dir| dir.trim_end_matches('/').to_owned())
+                .unwrap_or_else(|| panic!("{id:?}'s CodeUri is not target/lambda/<binary>/")),
+            resource: r.clone(),
+        })
+        .collect()
+}
+
+type Route = (String, String); // (METHOD, /path/{id})
+
+fn template_routes() -> BTreeMap<Route, (String, bool)> {
+    let mut routes = BTreeMap::new();
+    for f in template_functions() {
+        for (_, event) in f.resource["Properties"]["Events"]
+            .as_hash()
+            .into_iter()
+            .flatten()
+        {
+            if event["Type"].as_str() != Some("HttpApi") {
+                continue;
+            }
+            let p = &event["Properties"];
+            let public = p["Auth"]["Authorizer"].as_str() == Some("NONE");
+            let route = (
+                p["Method"].as_str().unwrap().to_uppercase(),
+                p["Path"].as_str().unwrap().to_owned(),
+            );
+            assert!(
+                routes
+                    .insert(route.clone(), (f.binary.clone(), public))
+                    .is_none(),
+                "{route:?} twice"
+            );
+        }
+    }
+    routes
+}
+
+fn router_routes() -> BTreeMap<Route, String> {
+    let manifest: toml::Table = std::fs::read_to_string(root().join("Cargo.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let router = manifest["workspace"]["metadata"]["lambda"]["watch"]["router"]
+        .as_table()
+        .unwrap();
+    let mut routes = BTreeMap::new();
+    for (path, entries) in router {
+        for entry in entries.as_array().unwrap() {
+            let route = (
+                entry["method"].as_str().unwrap().to_uppercase(),
+                path.clone(),
+            );
+            routes.insert(route, entry["function"].as_str().unwrap().to_owned());
+        }
+    }
+    routes
+}
+
+fn openapi_routes() -> BTreeMap<Route, bool> {
+    let spec = yaml("openapi.yaml");
+    let mut routes = BTreeMap::new();
+    for (path, operations) in spec["paths"].as_hash().unwrap() {
+        for (method, operation) in operations.as_hash().unwrap() {
+            let public = operation["security"].as_vec().is_some_and(|s| s.is_empty());
+            routes.insert(
+                (
+                    method.as_str().unwrap().to_uppercase(),
+                    path.as_str().unwrap().to_owned(),
+                ),
+                public,
+            );
+        }
+    }
+    routes
+}
+
+#[test]
+fn every_function_crate_has_a_resource_and_every_resource_a_crate() {
+    let binaries: BTreeSet<String> = template_functions().into_iter().map(|f| f.binary).collect();
+    assert_eq!(binaries, crates());
+}
+
+#[test]
+fn every_function_has_a_sample_event() {
+    for name in crates() {
+        let path = root().join("events").join(format!("{name}.json"));
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|_| panic!("{} is missing", path.display()));
+        serde_json::from_str::<serde_json::Value>(&text)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+}
+
+#[test]
+fn template_router_openapi_and_contract_name_the_same_routes() {
+    let template = template_routes();
+    let router = router_routes();
+    let openapi = openapi_routes();
+    let template_functions: BTreeMap<Route, String> = template
+        .iter()
+        .map(|(r, (f, _))| (r.clone(), f.clone()))
+        .collect();
+    assert_eq!(
+        template_functions, router,
+        "template.yaml and the watch router"
+    );
+    assert_eq!(
+        template.keys().collect::<BTreeSet<_>>(),
+        openapi.keys().collect::<BTreeSet<_>>(),
+        "template.yaml and openapi.yaml"
+    );
+    for (route, (_, public)) in &template {
+        assert_eq!(
+            openapi[route], *public,
+            "{route:?}: public in one and not the other"
+        );
+    }
+    let public: Vec<&Route> = template
+        .iter()
+        .filter(|(_, (_, p))| *p)
+        .map(|(r, _)| r)
+        .collect();
+    assert_eq!(
+        public,
+        [
+            &("GET".to_owned(), "/products".to_owned()),
+            &("GET".to_owned(), "/products/{id}".to_owned())
+        ],
+        "only the catalog's reads skip the JWT authorizer"
+    );
+
+    // The contract's tables: | `POST /products` | `create-product` | who |
+    let contract = root().join("../shared/api.md");
+    let text = std::fs::read_to_string(&contract).unwrap_or_else(|e| {
+        panic!(
+            "the contract {} is beside the project: {e}",
+            contract.display()
+        )
+    });
+    let mut contracted = BTreeMap::new();
+    for line in text.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = line
+            .split('|')
+            .map(|c| c.trim().trim_matches('`'))
+            .collect();
+        let function = cells[2].to_owned();
+        for route in cells[1].split("`, `") {
+            if let Some((method, path)) = route.split_once(' ')
+                && path.starts_with('/')
+            {
+                contracted.insert((method.to_owned(), path.to_owned()), function.clone());
+            }
+        }
+    }
+    assert!(
+        contracted.len() >= 12,
+        "read the contract's routes: {contracted:?}"
+    );
+    assert_eq!(
+        template_functions, contracted,
+        "template.yaml and ../shared/api.md"
+    );
+}
+
+#[test]
+fn policies_name_actions_and_resources_without_wildcards() {
+    for f in template_functions() {
+        for policy in f.resource["Properties"]["Policies"].as_vec().unwrap() {
+            for statement in policy["Statement"].as_vec().into_iter().flatten() {
+                for action in statement["Action"].as_vec().unwrap() {
+                    assert!(
+                        !action.as_str().unwrap().contains('*'),
+                        "{}: {action:?}",
+                        f.logical_id
+                    );
+                }
+                assert_ne!(
+                    statement["Resource"].as_str(),
+                    Some("*"),
+                    "{}",
+                    f.logical_id
+                );
+            }
+        }
+    }
+}
+
+/// The DynamoDB actions a function's policy allows: (action, index) pairs, `None` for the table.
+pub fn policy_actions(binary: &str) -> BTreeSet<(String, Option<String>)> {
+    let function = template_functions()
+        .into_iter()
+        .find(|f| f.binary == binary)
+        .unwrap_or_else(|| panic!("no resource for {binary}"));
+    let mut allowed = BTreeSet::new();
+    for policy in function.resource["Properties"]["Policies"]
+        .as_vec()
+        .unwrap()
+    {
+        for statement in policy["Statement"].as_vec().into_iter().flatten() {
+            // `!GetAtt Table.Arn` is the table; `!Sub "${Table.Arn}/index/<name>"` an index.
+            let resource = match &statement["Resource"] {
+                Yaml::String(s) => s.clone(),
+                other => format!("{other:?}"),
+            };
+            let index = resource.split("/index/").nth(1).map(str::to_owned);
+            for action in statement["Action"].as_vec().unwrap() {
+                let action = action.as_str().unwrap();
+                if action.starts_with("dynamodb:") {
+                    allowed.insert((action.to_owned(), index.clone()));
+                }
+            }
+        }
+    }
+    allowed
+}
+
+mod calls_within_policies {
+    //! Each function runs its main paths on the local server with a client that records the
+    //! IAM actions its calls need; every one must be allowed by the function's policy.
+
+    use super::policy_actions;
+    use adapters::config::AuthMode;
+    use adapters::events::EventBridgePublisher;
+    use adapters::mail::SesMailer;
+    use adapters::monitoring::DynamoMonitoringRepository;
+    use adapters::orders::DynamoOrderRepository;
+    use adapters::products::DynamoProductRepository;
+    use adapters::store::DocumentStore;
+    use domain::Currency;
+    use integration_tests::{
+        Calls, EventTap, Stack, event, parts, request, with_body, with_path_param, with_query,
+    };
+    use serde_json::{Value, json};
+
+    fn check(binary: &str, calls: &Calls) {
+        let used = calls.iam_actions();
+        assert!(!used.is_empty(), "{binary} made no DynamoDB call");
+        let allowed = policy_actions(binary);
+        let missing: Vec<_> = used.difference(&allowed).collect();
+        assert!(
+            missing.is_empty(),
+            "{binary} calls {missing:?}, which its policy does not allow ({allowed:?})"
+        );
+    }
+
+    fn counted(stack: &Stack) -> (DocumentStore, Calls) {
+        stack.counted_store()
+    }
+
+    #[tokio::test]
+    async fn catalog_functions() {
+        let stack = Stack::new().await;
+        let (store, calls) = counted(&stack);
+        let deps = create_product::Deps {
+            products: DynamoProductRepository::new(store),
+            auth: AuthMode::Jwt,
+            currency: Currency::USD,
+        };
+        let (status, product) =
+            parts(&create_product::handle(request(&event("create-product.json")), &deps).await);
+        assert_eq!(status, 201);
+        assert_eq!(
+            parts(&create_product::handle(request(&event("create-product.json")), &deps).await).0,
+            409
+        );
+        check("create-product", &calls);
+
+        let (store, calls) = counted(&stack);
+        let deps = get_product::Deps {
+            products: DynamoProductRepository::new(store),
+        };
+        let id = product["id"].as_str().unwrap();
+        let get = with_path_param(
+            event("get-product.json"),
+            "id",
+            id,
+            &format!("/products/{id}"),
+        );
+        assert_eq!(
+            parts(&get_product::handle(request(&get), &deps).await).0,
+            200
+        );
+        check("get-product", &calls);
+
+        let (store, calls) = counted(&stack);
+        let deps = search_products::Deps {
+            catalog: DynamoProductRepository::new(store),
+        };
+        assert_eq!(
+            parts(&search_products::handle(request(&event("search-products.json")), &deps).await).0,
+            200
+        );
+        let browse = with_query(
+            event("search-products.json"),
+            &[("category", "shirts"), ("limit", "1")],
+        );
+        assert_eq!(
+            parts(&search_products::handle(request(&browse), &deps).await).0,
+            200
+        );
+        check("search-products", &calls);
+    }
+
+    #[tokio::test]
+    async fn order_functions() {
+        let stack = Stack::new().await;
+        let tap = EventTap::new(&stack).await;
+        let publisher =
+            || EventBridgePublisher::new(aws_sdk_eventbridge::Client::new(&stack.aws), &tap.bus);
+        let products = DynamoProductRepository::new(stack.store());
+        let product_deps = create_product::Deps {
+            products,
+            auth: AuthMode::Jwt,
+            currency: Currency::USD,
+        };
+        let (_, product) = parts(
+            &create_product::handle(request(&event("create-product.json")), &product_deps).await,
+        );
+        let body = json!({"items": [{"product_id": product["id"], "quantity": 1}]});
+
+        let (store, calls) = counted(&stack);
+        let deps = create_order::Deps {
+            orders: DynamoOrderRepository::new(store),
+            events: publisher(),
+            auth: AuthMode::Jwt,
+            currency: Currency::USD,
+        };
+        let order_event = with_body(event("create-order.json"), &body);
+        let (status, order) = parts(&create_order::handle(request(&order_event), &deps).await);
+        assert_eq!(status, 201);
+        assert_eq!(
+            parts(&create_order::handle(request(&order_event), &deps).await).0,
+            201,
+            "a replay"
+        );
+        let short = with_body(
+            event("create-order.json"),
+            &json!({"items": [{"product_id": product["id"], "quantity": 1000}]}),
+        );
+        let mut short = short;
+        short["headers"]["idempotency-key"] = json!("short-one");
+        assert_eq!(
+            parts(&create_order::handle(request(&short), &deps).await).0,
+            409
+        );
+        check("create-order", &calls);
+
+        let id = order["id"].as_str().unwrap();
+        let (store, calls) = counted(&stack);
+        let deps = get_order::Deps {
+            orders: DynamoOrderRepository::new(store),
+            auth: AuthMode::Jwt,
+        };
+        let get = with_path_param(event("get-order.json"), "id", id, &format!("/orders/{id}"));
+        assert_eq!(parts(&get_order::handle(request(&get), &deps).await).0, 200);
+        check("get-order", &calls);
+
+        let (store, calls) = counted(&stack);
+        let deps = cancel_order::Deps {
+            orders: DynamoOrderRepository::new(store),
+            events: publisher(),
+            auth: AuthMode::Jwt,
+        };
+        let cancel = with_path_param(
+            event("cancel-order.json"),
+            "id",
+            id,
+            &format!("/orders/{id}/cancel"),
+        );
+        assert_eq!(
+            parts(&cancel_order::handle(request(&cancel), &deps).await).0,
+            200
+        );
+        check("cancel-order", &calls);
+
+        let (store, calls) = counted(&stack);
+        let deps = publish_events::Deps {
+            orders: DynamoOrderRepository::new(store),
+            events: publisher(),
+        };
+        publish_events::handle(event("publish-events.json"), &deps)
+            .await
+            .unwrap();
+        check("publish-events", &calls);
+    }
+
+    #[tokio::test]
+    async fn monitoring_functions() {
+        let stack = Stack::new().await;
+        let sender = format!("reports-{}@example.com", uuid::Uuid::now_v7().simple());
+        local_stack::verify_sender(&aws_sdk_sesv2::Client::new(&stack.aws), &sender)
+            .await
+            .unwrap();
+
+        let (store, calls) = counted(&stack);
+        let deps = create_chart::Deps {
+            charts: DynamoMonitoringRepository::new(store),
+            auth: AuthMode::Jwt,
+        };
+        let (status, chart) =
+            parts(&create_chart::handle(request(&event("create-chart.json")), &deps).await);
+        assert_eq!(status, 201);
+        check("create-chart", &calls);
+        let id = chart["id"].as_str().unwrap();
+
+        let (store, calls) = counted(&stack);
+        let deps = record_points::Deps {
+            charts: DynamoMonitoringRepository::new(store),
+            auth: AuthMode::Jwt,
+        };
+        let record = with_path_param(
+            event("record-points.json"),
+            "id",
+            id,
+            &format!("/charts/{id}/points"),
+        );
+        for _ in 0..2 {
+            assert_eq!(
+                parts(&record_points::handle(request(&record), &deps).await).0,
+                200
+            );
+        }
+        check("record-points", &calls);
+
+        let (store, calls) = counted(&stack);
+        let deps = create_alert::Deps {
+            charts: DynamoMonitoringRepository::new(store),
+            auth: AuthMode::Jwt,
+        };
+        let create = with_path_param(
+            event("create-alert.json"),
+            "id",
+            id,
+            &format!("/charts/{id}/alerts"),
+        );
+        let (status, alert) = parts(&create_alert::handle(request(&create), &deps).await);
+        assert_eq!(status, 201);
+        check("create-alert", &calls);
+
+        let (store, calls) = counted(&stack);
+        let deps = list_alerts::Deps {
+            charts: DynamoMonitoringRepository::new(store),
+            auth: AuthMode::Jwt,
+        };
+        let list = with_path_param(
+            event("list-alerts.json"),
+            "id",
+            id,
+            &format!("/charts/{id}/alerts"),
+        );
+        assert_eq!(
+            parts(&list_alerts::handle(request(&list), &deps).await).0,
+            200
+        );
+        check("list-alerts", &calls);
+
+        let alert_id = alert["id"].as_str().unwrap();
+        let (store, calls) = counted(&stack);
+        let deps = mute_alert::Deps {
+            charts: DynamoMonitoringRepository::new(store),
+            auth: AuthMode::Jwt,
+        };
+        let mut mute = with_path_param(
+            event("mute-alert.json"),
+            "id",
+            alert_id,
+            &format!("/alerts/{alert_id}/mute"),
+        );
+        mute.as_object_mut().unwrap().remove("body");
+        assert_eq!(
+            parts(&mute_alert::handle(request(&mute), &deps).await).0,
+            200
+        );
+        let unmute = with_path_param(
+            event("unmute-alert.json"),
+            "id",
+            alert_id,
+            &format!("/alerts/{alert_id}/mute"),
+        );
+        assert_eq!(
+            parts(&mute_alert::handle(request(&unmute), &deps).await).0,
+            200
+        );
+        check("mute-alert", &calls);
+
+        let (store, calls) = counted(&stack);
+        let deps = evaluate_alerts::Deps {
+            charts: DynamoMonitoringRepository::new(store),
+            mailer: SesMailer::new(aws_sdk_sesv2::Client::new(&stack.aws), &sender),
+            repeat_interval: time::Duration::hours(4),
+        };
+        let mut tick: Value = event("evaluate-alerts.json");
+        tick["time"] = json!(domain::Timestamp::from(time::OffsetDateTime::now_utc()).to_string());
+        let summary = evaluate_alerts::handle(tick, &deps).await.unwrap();
+        assert_eq!(
+            summary.reports_sent, 1,
+            "the sample points fire the sample alert"
+        );
+        check("evaluate-alerts", &calls);
+    }
+}
