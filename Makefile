@@ -14,13 +14,14 @@ export SAM_CLI_TELEMETRY := 0
 # The local stack of `make dev`: a fixed port so the README's commands work as printed.
 DEV_MOTO_PORT ?= 4566
 
-.PHONY: help tools dev package deploy test test-rust test-contract check-template check-openapi lint clean
+.PHONY: help tools dev package deploy bench test test-rust test-contract check-template check-openapi lint clean
 
 help:
 	@echo "make dev    run the local stack and serve the API on http://127.0.0.1:9000"
 	@echo "make test   run every test (starts and stops its own local AWS stack)"
 	@echo "make lint   cargo fmt --check and clippy -D warnings"
 	@echo "make package / make deploy   build every function for arm64, then sam deploy --guided"
+	@echo "make bench  start, latency, memory, size and cost per use case (bench/results.md)"
 
 tools: $(TOOLS)
 
@@ -55,7 +56,14 @@ test-contract: tools
 # Every function, release, arm64, in one cargo run (zig comes with cargo-lambda from PyPI);
 # template.yaml's CodeUris point at target/lambda/<function>/.
 package: tools
-	cargo lambda build --release --arm64 --workspace --exclude local-stack --exclude integration-tests
+	cargo lambda build --release --arm64 --workspace --exclude local-stack --exclude integration-tests --exclude bench --exclude floor
+
+# Start, latency, memory, size and cost per use case: bench/results.md and .json.
+# Sizes are of the arm64 binaries; the runs use the same release profile built natively.
+bench: tools
+	cargo lambda build --release --arm64 --workspace --exclude local-stack --exclude integration-tests --exclude bench
+	cargo build --release --workspace --bins --exclude local-stack --exclude integration-tests
+	infra/with-moto.sh target/release/bench
 
 deploy: package
 	sam deploy --guided

@@ -9,18 +9,7 @@ export TABLE_NAME=contract EVENT_BUS_NAME=contract-events REPORT_SENDER=reports@
 port=${CONTRACT_PORT:-9123}
 mkdir -p .local
 env_file=.local/contract.env
-cat > "$env_file" <<ENV
-AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL
-AWS_REGION=$AWS_REGION
-AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID
-AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY
-AWS_EC2_METADATA_DISABLED=true
-TABLE_NAME=$TABLE_NAME
-EVENT_BUS_NAME=$EVENT_BUS_NAME
-REPORT_SENDER=$REPORT_SENDER
-CURRENCY=$CURRENCY
-AUTH_MODE=local-headers
-ENV
+infra/function-env.sh "$env_file"
 
 cargo build --quiet --workspace --bins
 cargo run --quiet -p local-stack -- bootstrap

@@ -14,18 +14,7 @@ cargo run --quiet -p local-stack -- bootstrap
 cargo run --quiet -p local-stack -- seed
 
 mkdir -p .local
-cat > .local/dev.env <<ENV
-AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL
-AWS_REGION=$AWS_REGION
-AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID
-AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY
-AWS_EC2_METADATA_DISABLED=true
-TABLE_NAME=$TABLE_NAME
-EVENT_BUS_NAME=$EVENT_BUS_NAME
-REPORT_SENDER=$REPORT_SENDER
-CURRENCY=$CURRENCY
-AUTH_MODE=local-headers
-ENV
+infra/function-env.sh .local/dev.env
 
 echo "serving the API on http://127.0.0.1:9000 (Ctrl-C stops it and the local stack)"
 cargo lambda watch --env-file .local/dev.env

@@ -5,13 +5,23 @@ cancelled TransactWriteItems restores a copy of the whole table over other reque
 Serialising requests makes each call atomic, as it is on AWS. Connections are still accepted
 concurrently (the AWS SDK keeps connections alive), only the handling is one at a time.
 
+moto also deep-copies a whole table for every item of every TransactWriteItems, to roll back
+a cancelled one: O(table x items) time, and garbage that piles up faster than Python frees it
+(gigabytes for the benchmark's data sets). Since requests are serialised, saving just the
+items a transaction names is an exact rollback; `_rollback_by_item` does that instead.
+
 Usage: python infra/moto_server.py [--port N] [--port-file PATH]
 With --port 0 (the default) the OS picks a free port; --port-file receives it once the
 server listens.
 """
 
 import argparse
+import copy
 import threading
+
+import moto.dynamodb.models as dynamodb_models
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.table import Table
 
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -19,6 +29,55 @@ from moto.moto_server.werkzeug_app import (
     create_backend_app,
 )
 from werkzeug.serving import make_server
+
+
+class _NoTableCopies:
+    """Stands in for `copy` in moto's DynamoDB backend module: tables are not copied."""
+
+    @staticmethod
+    def deepcopy(obj, memo=None):
+        return obj if isinstance(obj, Table) else copy.deepcopy(obj, memo)
+
+    copy = staticmethod(copy.copy)
+
+
+def _rollback_by_item(original):
+    def transact_write_items(self, transact_items):
+        saved = []
+        for entry in transact_items:
+            try:
+                op_type, op = next(iter(entry.items()))
+                table_name = op["TableName"]
+                table = self.get_table(table_name)
+                if op_type == "Put":
+                    attrs = op["Item"]
+                    key = {table.hash_key_attr: attrs[table.hash_key_attr]}
+                    if table.range_key_attr is not None:
+                        key[table.range_key_attr] = attrs[table.range_key_attr]
+                else:
+                    key = op["Key"]
+                current = self.get_item(table_name, key)
+            except Exception:
+                continue  # moto's own checks report a malformed entry
+            saved.append((table_name, key, current.to_json()["Attributes"] if current else None))
+        try:
+            return original(self, transact_items)
+        except BaseException:
+            for table_name, key, attributes in reversed(saved):
+                if attributes is not None:
+                    self.put_item(table_name, attributes)
+                elif self.get_item(table_name, key) is not None:
+                    self.delete_item(table_name, key)
+            raise
+
+    return transact_write_items
+
+
+def patch_moto():
+    dynamodb_models.copy = _NoTableCopies
+    DynamoDBBackend.transact_write_items = _rollback_by_item(
+        DynamoDBBackend.transact_write_items
+    )
 
 
 def serialised(app):
@@ -38,6 +97,7 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--port-file")
     args = parser.parse_args()
+    patch_moto()
 
     app = serialised(DomainDispatcherApplication(create_backend_app))
     server = make_server(
