@@ -53,7 +53,10 @@ fn root() -> PathBuf {
 }
 
 fn warm_invocations() -> usize {
-    std::env::var("BENCH_WARM").ok().and_then(|v| v.parse().ok()).unwrap_or(200)
+    std::env::var("BENCH_WARM")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200)
 }
 
 struct Stack {
@@ -106,7 +109,13 @@ fn now() -> Timestamp {
     Timestamp::from(time::OffsetDateTime::now_utc())
 }
 
-fn product(name: String, description: &str, category: &str, price: &str, stock: i64) -> Result<Product> {
+fn product(
+    name: String,
+    description: &str,
+    category: &str,
+    price: &str,
+    stock: i64,
+) -> Result<Product> {
     let at = now();
     Ok(Product {
         id: ProductId::new(),
@@ -135,7 +144,13 @@ fn catalog(size: usize) -> Result<Vec<Product>> {
         .map(|i| {
             let (kind, description, category) = KINDS[i % KINDS.len()];
             let price = format!("{}.{:02}", 5 + i % 200, i % 100);
-            product(format!("{kind} {i}"), description, category, &price, (i % 7) as i64)
+            product(
+                format!("{kind} {i}"),
+                description,
+                category,
+                &price,
+                (i % 7) as i64,
+            )
         })
         .collect()
 }
@@ -147,7 +162,9 @@ async fn seed_fleet(stack: &Stack, table: &str) -> Result<()> {
     let mut items = Vec::new();
     for i in 0..FLEET_CHARTS {
         let id = ChartId::new();
-        let names: Vec<Slug> = (0..ALERTS_PER_CHART).map(|s| Slug::parse(&format!("s{s}"))).collect::<Result<_, _>>()?;
+        let names: Vec<Slug> = (0..ALERTS_PER_CHART)
+            .map(|s| Slug::parse(&format!("s{s}")))
+            .collect::<Result<_, _>>()?;
         let chart = Chart {
             id,
             owner_id: owner.clone(),
@@ -162,7 +179,10 @@ async fn seed_fleet(stack: &Stack, table: &str) -> Result<()> {
         for name in names {
             let mut series = Series::new(id, name.clone());
             let points: Vec<Point> = (0..100)
-                .map(|p| Point { at_millis: created.unix_millis() + p, value: 50.0 + p as f64 })
+                .map(|p| Point {
+                    at_millis: created.unix_millis() + p,
+                    value: 50.0 + p as f64,
+                })
                 .collect();
             series.append(&points);
             items.push(new_item(&series)?);
@@ -171,7 +191,10 @@ async fn seed_fleet(stack: &Stack, table: &str) -> Result<()> {
                 chart_id: id,
                 owner_id: owner.clone(),
                 series: name,
-                condition: Condition { op: Op::Gt, threshold: 100.0 },
+                condition: Condition {
+                    op: Op::Gt,
+                    threshold: 100.0,
+                },
                 aggregation: Aggregation::Avg,
                 window: 10,
                 message: MessageTemplate::parse("{series} on {chart} is {value}")?,
@@ -196,12 +219,28 @@ struct Scenario {
     event: Box<dyn Fn(usize) -> Value>,
 }
 
-fn scenario(label: &str, function: &'static str, table: &str, event: impl Fn(usize) -> Value + 'static) -> Scenario {
-    Scenario { label: label.to_owned(), function, table: table.to_owned(), event: Box::new(event) }
+fn scenario(
+    label: &str,
+    function: &'static str,
+    table: &str,
+    event: impl Fn(usize) -> Value + 'static,
+) -> Scenario {
+    Scenario {
+        label: label.to_owned(),
+        function,
+        table: table.to_owned(),
+        event: Box::new(event),
+    }
 }
 
 /// Runs one event through a function's handler in this process, with metered clients.
-async fn invoke_in_process(stack: &Stack, function: &str, table: &str, event: Value, meter: &Meter) -> Result<Value> {
+async fn invoke_in_process(
+    stack: &Stack,
+    function: &str,
+    table: &str,
+    event: Value,
+    meter: &Meter,
+) -> Result<Value> {
     let store = stack.metered(table, meter);
     let http = |response: lambda_http::Response<lambda_http::Body>| -> Result<Value> {
         let (status, body) = parts(&response);
@@ -212,23 +251,136 @@ async fn invoke_in_process(stack: &Stack, function: &str, table: &str, event: Va
     };
     let jwt = AuthMode::Jwt;
     match function {
-        "create-product" => http(create_product::handle(request(&event), &create_product::Deps { products: DynamoProductRepository::new(store), auth: jwt, currency: Currency::USD }).await),
-        "get-product" => http(get_product::handle(request(&event), &get_product::Deps { products: DynamoProductRepository::new(store) }).await),
-        "search-products" => http(search_products::handle(request(&event), &search_products::Deps { catalog: DynamoProductRepository::new(store) }).await),
-        "create-order" => http(create_order::handle(request(&event), &create_order::Deps { orders: DynamoOrderRepository::new(store), events: stack.publisher(meter), auth: jwt, currency: Currency::USD }).await),
-        "get-order" => http(get_order::handle(request(&event), &get_order::Deps { orders: DynamoOrderRepository::new(store), auth: jwt }).await),
-        "cancel-order" => http(cancel_order::handle(request(&event), &cancel_order::Deps { orders: DynamoOrderRepository::new(store), events: stack.publisher(meter), auth: jwt }).await),
-        "create-chart" => http(create_chart::handle(request(&event), &create_chart::Deps { charts: DynamoMonitoringRepository::new(store), auth: jwt }).await),
-        "record-points" => http(record_points::handle(request(&event), &record_points::Deps { charts: DynamoMonitoringRepository::new(store), auth: jwt }).await),
-        "create-alert" => http(create_alert::handle(request(&event), &create_alert::Deps { charts: DynamoMonitoringRepository::new(store), auth: jwt }).await),
-        "list-alerts" => http(list_alerts::handle(request(&event), &list_alerts::Deps { charts: DynamoMonitoringRepository::new(store), auth: jwt }).await),
-        "mute-alert" => http(mute_alert::handle(request(&event), &mute_alert::Deps { charts: DynamoMonitoringRepository::new(store), auth: jwt }).await),
-        "publish-events" => publish_events::handle(event, &publish_events::Deps { orders: DynamoOrderRepository::new(store), events: stack.publisher(meter) })
-            .await
-            .map_err(anyhow::Error::msg),
+        "create-product" => http(
+            create_product::handle(
+                request(&event),
+                &create_product::Deps {
+                    products: DynamoProductRepository::new(store),
+                    auth: jwt,
+                    currency: Currency::USD,
+                },
+            )
+            .await,
+        ),
+        "get-product" => http(
+            get_product::handle(
+                request(&event),
+                &get_product::Deps {
+                    products: DynamoProductRepository::new(store),
+                },
+            )
+            .await,
+        ),
+        "search-products" => http(
+            search_products::handle(
+                request(&event),
+                &search_products::Deps {
+                    catalog: DynamoProductRepository::new(store),
+                },
+            )
+            .await,
+        ),
+        "create-order" => http(
+            create_order::handle(
+                request(&event),
+                &create_order::Deps {
+                    orders: DynamoOrderRepository::new(store),
+                    events: stack.publisher(meter),
+                    auth: jwt,
+                    currency: Currency::USD,
+                },
+            )
+            .await,
+        ),
+        "get-order" => http(
+            get_order::handle(
+                request(&event),
+                &get_order::Deps {
+                    orders: DynamoOrderRepository::new(store),
+                    auth: jwt,
+                },
+            )
+            .await,
+        ),
+        "cancel-order" => http(
+            cancel_order::handle(
+                request(&event),
+                &cancel_order::Deps {
+                    orders: DynamoOrderRepository::new(store),
+                    events: stack.publisher(meter),
+                    auth: jwt,
+                },
+            )
+            .await,
+        ),
+        "create-chart" => http(
+            create_chart::handle(
+                request(&event),
+                &create_chart::Deps {
+                    charts: DynamoMonitoringRepository::new(store),
+                    auth: jwt,
+                },
+            )
+            .await,
+        ),
+        "record-points" => http(
+            record_points::handle(
+                request(&event),
+                &record_points::Deps {
+                    charts: DynamoMonitoringRepository::new(store),
+                    auth: jwt,
+                },
+            )
+            .await,
+        ),
+        "create-alert" => http(
+            create_alert::handle(
+                request(&event),
+                &create_alert::Deps {
+                    charts: DynamoMonitoringRepository::new(store),
+                    auth: jwt,
+                },
+            )
+            .await,
+        ),
+        "list-alerts" => http(
+            list_alerts::handle(
+                request(&event),
+                &list_alerts::Deps {
+                    charts: DynamoMonitoringRepository::new(store),
+                    auth: jwt,
+                },
+            )
+            .await,
+        ),
+        "mute-alert" => http(
+            mute_alert::handle(
+                request(&event),
+                &mute_alert::Deps {
+                    charts: DynamoMonitoringRepository::new(store),
+                    auth: jwt,
+                },
+            )
+            .await,
+        ),
+        "publish-events" => publish_events::handle(
+            event,
+            &publish_events::Deps {
+                orders: DynamoOrderRepository::new(store),
+                events: stack.publisher(meter),
+            },
+        )
+        .await
+        .map_err(anyhow::Error::msg),
         "evaluate-alerts" => {
-            let deps = evaluate_alerts::Deps { charts: DynamoMonitoringRepository::new(store), mailer: stack.mailer(meter), repeat_interval: time::Duration::hours(4) };
-            let summary = evaluate_alerts::handle(event, &deps).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let deps = evaluate_alerts::Deps {
+                charts: DynamoMonitoringRepository::new(store),
+                mailer: stack.mailer(meter),
+                repeat_interval: time::Duration::hours(4),
+            };
+            let summary = evaluate_alerts::handle(event, &deps)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             Ok(serde_json::to_value(summary)?)
         }
         other => bail!("no in-process runner for {other}"),
@@ -240,15 +392,35 @@ async fn cost(stack: &Stack, scenario: &Scenario, first_index: usize) -> Result<
     let mut total = Cost::default();
     for i in 0..COST_SAMPLES {
         let meter = Meter::default();
-        invoke_in_process(stack, scenario.function, &scenario.table, (scenario.event)(first_index + i), &meter).await?;
+        invoke_in_process(
+            stack,
+            scenario.function,
+            &scenario.table,
+            (scenario.event)(first_index + i),
+            &meter,
+        )
+        .await?;
         let mut tally: Tally = meter.take();
         let client = aws_sdk_dynamodb::Client::new(&stack.aws);
         for write in std::mem::take(&mut tally.sized_later) {
-            let item = client.get_item().table_name(&scenario.table).set_key(Some(write.key)).send().await?.item;
-            tally.write_units += meter::write_units(item.as_ref().map_or(0, meter::item_size), write.transactional);
+            let item = client
+                .get_item()
+                .table_name(&scenario.table)
+                .set_key(Some(write.key))
+                .send()
+                .await?
+                .item;
+            tally.write_units += meter::write_units(
+                item.as_ref().map_or(0, meter::item_size),
+                write.transactional,
+            );
         }
         let count = |name: &str| tally.calls.iter().filter(|c| *c == name).count() as f64;
-        let dynamodb = tally.calls.iter().filter(|c| *c != "SendEmail" && *c != "PutEvents").count() as f64;
+        let dynamodb = tally
+            .calls
+            .iter()
+            .filter(|c| *c != "SendEmail" && *c != "PutEvents")
+            .count() as f64;
         total.dynamodb_calls += dynamodb;
         total.emails += count("SendEmail");
         total.events += count("PutEvents");
@@ -313,7 +485,11 @@ fn timing(run: &Run) -> Timing {
         p50_ms: percentile(&warm, 50.0),
         p90_ms: percentile(&warm, 90.0),
         p99_ms: percentile(&warm, 99.0),
-        cpu_per_invocation_ms: if run.warm.is_empty() { 0.0 } else { ms(run.warm_cpu) / run.warm.len() as f64 },
+        cpu_per_invocation_ms: if run.warm.is_empty() {
+            0.0
+        } else {
+            ms(run.warm_cpu) / run.warm.len() as f64
+        },
         peak_rss_mib: run.peak_rss_kib as f64 / 1024.0,
         errors: run.errors,
     }
@@ -327,7 +503,10 @@ struct Size {
 
 /// The arm64 release binary `make package` built, and its size once zipped as Lambda takes it.
 fn size(function: &str) -> Result<Option<Size>> {
-    let binary = root().join("target/lambda").join(function).join("bootstrap");
+    let binary = root()
+        .join("target/lambda")
+        .join(function)
+        .join("bootstrap");
     if !binary.exists() {
         return Ok(None);
     }
@@ -338,8 +517,12 @@ fn size(function: &str) -> Result<Option<Size>> {
         .arg(&zip)
         .status()?;
     anyhow::ensure!(status.success(), "zipping {}", binary.display());
-    let mib = |p: &Path| -> Result<f64> { Ok(std::fs::metadata(p)?.len() as f64 / (1024.0 * 1024.0)) };
-    let size = Size { stripped_mib: mib(&binary)?, zipped_mib: mib(&zip)? };
+    let mib =
+        |p: &Path| -> Result<f64> { Ok(std::fs::metadata(p)?.len() as f64 / (1024.0 * 1024.0)) };
+    let size = Size {
+        stripped_mib: mib(&binary)?,
+        zipped_mib: mib(&zip)?,
+    };
     std::fs::remove_file(&zip)?;
     Ok(Some(size))
 }
@@ -365,11 +548,21 @@ struct Prices {
 fn prices(timing: &Timing, cost: &Cost) -> Prices {
     // Lambda bills whole milliseconds of the measured warm p50.
     let billed_seconds = timing.p50_ms.ceil() / 1e3;
-    let lambda = 1e6 * (billed_seconds * price::LAMBDA_MEMORY_GB * price::LAMBDA_ARM_PER_GB_SECOND + price::LAMBDA_PER_REQUEST);
-    let dynamodb = 1e6 * (cost.read_units * price::DYNAMODB_PER_READ_UNIT + cost.write_units * price::DYNAMODB_PER_WRITE_UNIT);
+    let lambda = 1e6
+        * (billed_seconds * price::LAMBDA_MEMORY_GB * price::LAMBDA_ARM_PER_GB_SECOND
+            + price::LAMBDA_PER_REQUEST);
+    let dynamodb = 1e6
+        * (cost.read_units * price::DYNAMODB_PER_READ_UNIT
+            + cost.write_units * price::DYNAMODB_PER_WRITE_UNIT);
     let ses = 1e6 * cost.emails * price::SES_PER_EMAIL;
     let eventbridge = 1e6 * cost.events * price::EVENTBRIDGE_PER_EVENT;
-    Prices { lambda, dynamodb, ses, eventbridge, total: lambda + dynamodb + ses + eventbridge }
+    Prices {
+        lambda,
+        dynamodb,
+        ses,
+        eventbridge,
+        total: lambda + dynamodb + ses + eventbridge,
+    }
 }
 
 fn claims() -> Value {
@@ -383,32 +576,71 @@ fn with_claims(mut event: Value) -> Value {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let endpoint = std::env::var("AWS_ENDPOINT_URL").context("AWS_ENDPOINT_URL is not set: run `make bench`")?;
+    let endpoint = std::env::var("AWS_ENDPOINT_URL")
+        .context("AWS_ENDPOINT_URL is not set: run `make bench`")?;
     let warm = warm_invocations();
     let aws = adapters::config::aws().await;
-    let base_env: Vec<(String, String)> = ["AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_EC2_METADATA_DISABLED"]
-        .iter()
-        .filter_map(|k| std::env::var(k).ok().map(|v| ((*k).to_owned(), v)))
-        .collect();
-    let stack = Stack { aws, sender: "reports@example.com".into(), bus: "bench-events".into(), base_env };
+    let base_env: Vec<(String, String)> = [
+        "AWS_ENDPOINT_URL",
+        "AWS_REGION",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_EC2_METADATA_DISABLED",
+    ]
+    .iter()
+    .filter_map(|k| std::env::var(k).ok().map(|v| ((*k).to_owned(), v)))
+    .collect();
+    let stack = Stack {
+        aws,
+        sender: "reports@example.com".into(),
+        bus: "bench-events".into(),
+        base_env,
+    };
     eprintln!("bench: local AWS stack at {endpoint}; {warm} warm invocations per function");
 
     let definition = local_stack::TableDefinition::from_template(&local_stack::template_path())?;
     let dynamodb = aws_sdk_dynamodb::Client::new(&stack.aws);
     // moto copies a whole table for every transaction: the large, read-only data sets get
     // tables of their own, so that the transactional use cases run on small ones.
-    for table in ["bench-products", "bench-search-1k", "bench-search-20k", "bench-orders", "bench-charts", "bench-fleet-a", "bench-fleet-b"] {
+    for table in [
+        "bench-products",
+        "bench-search-1k",
+        "bench-search-20k",
+        "bench-orders",
+        "bench-charts",
+        "bench-fleet-a",
+        "bench-fleet-b",
+    ] {
         definition.create(&dynamodb, table).await?;
     }
     local_stack::verify_sender(&aws_sdk_sesv2::Client::new(&stack.aws), &stack.sender).await?;
-    local_stack::create_event_bus(&aws_sdk_eventbridge::Client::new(&stack.aws), &stack.bus).await?;
+    local_stack::create_event_bus(&aws_sdk_eventbridge::Client::new(&stack.aws), &stack.bus)
+        .await?;
 
-    eprintln!("bench: seeding {SMALL_CATALOG} and {LARGE_CATALOG} products, {FLEET_CHARTS} charts twice");
+    eprintln!(
+        "bench: seeding {SMALL_CATALOG} and {LARGE_CATALOG} products, {FLEET_CHARTS} charts twice"
+    );
     let small = catalog(SMALL_CATALOG)?;
-    DynamoProductRepository::new(stack.store("bench-search-1k")).import(&small).await?;
-    DynamoProductRepository::new(stack.store("bench-search-20k")).import(&catalog(LARGE_CATALOG)?).await?;
-    let stocked: Vec<Product> = (0..25).map(|i| product(format!("Stocked {i}"), "For orders", "bench", "3.50", 1_000_000)).collect::<Result<_>>()?;
-    DynamoProductRepository::new(stack.store("bench-orders")).import(&stocked).await?;
+    DynamoProductRepository::new(stack.store("bench-search-1k"))
+        .import(&small)
+        .await?;
+    DynamoProductRepository::new(stack.store("bench-search-20k"))
+        .import(&catalog(LARGE_CATALOG)?)
+        .await?;
+    let stocked: Vec<Product> = (0..25)
+        .map(|i| {
+            product(
+                format!("Stocked {i}"),
+                "For orders",
+                "bench",
+                "3.50",
+                1_000_000,
+            )
+        })
+        .collect::<Result<_>>()?;
+    DynamoProductRepository::new(stack.store("bench-orders"))
+        .import(&stocked)
+        .await?;
     seed_fleet(&stack, "bench-fleet-a").await?;
     seed_fleet(&stack, "bench-fleet-b").await?;
 
@@ -423,81 +655,244 @@ async fn main() -> Result<()> {
     };
     let mut orders = Vec::new();
     for i in 0..(warm + 1 + COST_SAMPLES + 1) {
-        let made = invoke_in_process(&stack, "create-order", "bench-orders", order_event(&one_line, format!("setup-{i}")), &meter).await?;
-        orders.push(made["body"]["id"].as_str().context("an order id")?.to_owned());
+        let made = invoke_in_process(
+            &stack,
+            "create-order",
+            "bench-orders",
+            order_event(&one_line, format!("setup-{i}")),
+            &meter,
+        )
+        .await?;
+        orders.push(
+            made["body"]["id"]
+                .as_str()
+                .context("an order id")?
+                .to_owned(),
+        );
     }
     let chart_event = with_claims(event("create-chart.json"));
     let mut charts = Vec::new();
     let alert_charts = (warm + 1 + COST_SAMPLES).div_ceil(45) + 1;
     for _ in 0..(alert_charts + 2) {
-        let made = invoke_in_process(&stack, "create-chart", "bench-charts", chart_event.clone(), &meter).await?;
-        charts.push(made["body"]["id"].as_str().context("a chart id")?.to_owned());
+        let made = invoke_in_process(
+            &stack,
+            "create-chart",
+            "bench-charts",
+            chart_event.clone(),
+            &meter,
+        )
+        .await?;
+        charts.push(
+            made["body"]["id"]
+                .as_str()
+                .context("a chart id")?
+                .to_owned(),
+        );
     }
     let (points_chart, list_chart) = (charts[0].clone(), charts[1].clone());
-    let alert_event = |chart: &str| with_claims(with_path_param(event("create-alert.json"), "id", chart, &format!("/charts/{chart}/alerts")));
+    let alert_event = |chart: &str| {
+        with_claims(with_path_param(
+            event("create-alert.json"),
+            "id",
+            chart,
+            &format!("/charts/{chart}/alerts"),
+        ))
+    };
     let mut listed_alert = String::new();
     for _ in 0..10 {
-        let made = invoke_in_process(&stack, "create-alert", "bench-charts", alert_event(&list_chart), &meter).await?;
-        listed_alert = made["body"]["id"].as_str().context("an alert id")?.to_owned();
+        let made = invoke_in_process(
+            &stack,
+            "create-alert",
+            "bench-charts",
+            alert_event(&list_chart),
+            &meter,
+        )
+        .await?;
+        listed_alert = made["body"]["id"]
+            .as_str()
+            .context("an alert id")?
+            .to_owned();
     }
-    let record_event = |chart: &str| with_claims(with_path_param(event("record-points.json"), "id", chart, &format!("/charts/{chart}/points")));
-    invoke_in_process(&stack, "record-points", "bench-charts", record_event(&list_chart), &meter).await?;
+    let record_event = |chart: &str| {
+        with_claims(with_path_param(
+            event("record-points.json"),
+            "id",
+            chart,
+            &format!("/charts/{chart}/points"),
+        ))
+    };
+    invoke_in_process(
+        &stack,
+        "record-points",
+        "bench-charts",
+        record_event(&list_chart),
+        &meter,
+    )
+    .await?;
     let _ = meter.take();
 
     let product_id = small[0].id.to_string();
-    let search = |q: Vec<(&'static str, &'static str)>| move |_: usize| with_query(event("search-products.json"), &q);
+    let search = |q: Vec<(&'static str, &'static str)>| {
+        move |_: usize| with_query(event("search-products.json"), &q)
+    };
     let started = now();
     let alert_chart_ids = charts[2..].to_vec();
     let scenarios: Vec<Scenario> = vec![
-        scenario("floor (do-nothing lambda_runtime)", "floor", "bench-products", |_| json!({})),
+        scenario(
+            "floor (do-nothing lambda_runtime)",
+            "floor",
+            "bench-products",
+            |_| json!({}),
+        ),
         scenario("create-product", "create-product", "bench-products", |i| {
-            with_claims(with_body(event("create-product.json"), &json!({"name": format!("Bench Product {i}"), "description": "Made by the benchmark", "category": "bench", "price": "9.99", "stock": 10})))
+            with_claims(with_body(
+                event("create-product.json"),
+                &json!({"name": format!("Bench Product {i}"), "description": "Made by the benchmark", "category": "bench", "price": "9.99", "stock": 10}),
+            ))
         }),
-        scenario("get-product", "get-product", "bench-search-1k", move |_| with_path_param(event("get-product.json"), "id", &product_id, &format!("/products/{product_id}"))),
-        scenario("search-products, q=shirt (1,000 products)", "search-products", "bench-search-1k", search(vec![("q", "shirt"), ("limit", "20")])),
-        scenario("search-products, q=shirt (20,000 products)", "search-products", "bench-search-20k", search(vec![("q", "shirt"), ("limit", "20")])),
-        scenario("search-products, category + in_stock (20,000)", "search-products", "bench-search-20k", search(vec![("category", "kitchen"), ("in_stock", "true"), ("sort", "price_desc"), ("limit", "20")])),
-        scenario("create-order, 1 line", "create-order", "bench-orders", move |i| order_event(&one_line, format!("one-{i}"))),
-        scenario("create-order, 25 lines", "create-order", "bench-orders", move |i| order_event(&many_lines, format!("many-{i}"))),
+        scenario("get-product", "get-product", "bench-search-1k", move |_| {
+            with_path_param(
+                event("get-product.json"),
+                "id",
+                &product_id,
+                &format!("/products/{product_id}"),
+            )
+        }),
+        scenario(
+            "search-products, q=shirt (1,000 products)",
+            "search-products",
+            "bench-search-1k",
+            search(vec![("q", "shirt"), ("limit", "20")]),
+        ),
+        scenario(
+            "search-products, q=shirt (20,000 products)",
+            "search-products",
+            "bench-search-20k",
+            search(vec![("q", "shirt"), ("limit", "20")]),
+        ),
+        scenario(
+            "search-products, category + in_stock (20,000)",
+            "search-products",
+            "bench-search-20k",
+            search(vec![
+                ("category", "kitchen"),
+                ("in_stock", "true"),
+                ("sort", "price_desc"),
+                ("limit", "20"),
+            ]),
+        ),
+        scenario(
+            "create-order, 1 line",
+            "create-order",
+            "bench-orders",
+            move |i| order_event(&one_line, format!("one-{i}")),
+        ),
+        scenario(
+            "create-order, 25 lines",
+            "create-order",
+            "bench-orders",
+            move |i| order_event(&many_lines, format!("many-{i}")),
+        ),
         {
             let id = orders[0].clone();
-            scenario("get-order", "get-order", "bench-orders", move |_| with_claims(with_path_param(event("get-order.json"), "id", &id, &format!("/orders/{id}"))))
+            scenario("get-order", "get-order", "bench-orders", move |_| {
+                with_claims(with_path_param(
+                    event("get-order.json"),
+                    "id",
+                    &id,
+                    &format!("/orders/{id}"),
+                ))
+            })
         },
         {
             let orders = orders.clone();
             scenario("cancel-order", "cancel-order", "bench-orders", move |i| {
                 let id = &orders[i % orders.len()];
-                with_claims(with_path_param(event("cancel-order.json"), "id", id, &format!("/orders/{id}/cancel")))
+                with_claims(with_path_param(
+                    event("cancel-order.json"),
+                    "id",
+                    id,
+                    &format!("/orders/{id}/cancel"),
+                ))
             })
         },
-        scenario("publish-events (empty outbox)", "publish-events", "bench-orders", |_| event("publish-events.json")),
-        scenario("create-chart", "create-chart", "bench-charts", move |_| chart_event.clone()),
-        scenario("record-points, 2 points", "record-points", "bench-charts", move |_| record_event(&points_chart)),
-        scenario("create-alert", "create-alert", "bench-charts", move |i| alert_event(&alert_chart_ids[i % alert_chart_ids.len()])),
+        scenario(
+            "publish-events (empty outbox)",
+            "publish-events",
+            "bench-orders",
+            |_| event("publish-events.json"),
+        ),
+        scenario("create-chart", "create-chart", "bench-charts", move |_| {
+            chart_event.clone()
+        }),
+        scenario(
+            "record-points, 2 points",
+            "record-points",
+            "bench-charts",
+            move |_| record_event(&points_chart),
+        ),
+        scenario("create-alert", "create-alert", "bench-charts", move |i| {
+            alert_event(&alert_chart_ids[i % alert_chart_ids.len()])
+        }),
         {
             let chart = list_chart.clone();
-            scenario("list-alerts, 10 alerts", "list-alerts", "bench-charts", move |_| with_claims(with_path_param(event("list-alerts.json"), "id", &chart, &format!("/charts/{chart}/alerts"))))
+            scenario(
+                "list-alerts, 10 alerts",
+                "list-alerts",
+                "bench-charts",
+                move |_| {
+                    with_claims(with_path_param(
+                        event("list-alerts.json"),
+                        "id",
+                        &chart,
+                        &format!("/charts/{chart}/alerts"),
+                    ))
+                },
+            )
         },
         {
             let alert = listed_alert.clone();
-            scenario("mute-alert (mute, unmute)", "mute-alert", "bench-charts", move |i| {
-                let file = if i % 2 == 0 { "mute-alert.json" } else { "unmute-alert.json" };
-                let mut e = with_claims(with_path_param(event(file), "id", &alert, &format!("/alerts/{alert}/mute")));
-                if i % 2 == 0 {
-                    e["body"] = json!(json!({"reason": "benchmark"}).to_string());
-                }
-                e
-            })
+            scenario(
+                "mute-alert (mute, unmute)",
+                "mute-alert",
+                "bench-charts",
+                move |i| {
+                    let file = if i % 2 == 0 {
+                        "mute-alert.json"
+                    } else {
+                        "unmute-alert.json"
+                    };
+                    let mut e = with_claims(with_path_param(
+                        event(file),
+                        "id",
+                        &alert,
+                        &format!("/alerts/{alert}/mute"),
+                    ));
+                    if i % 2 == 0 {
+                        e["body"] = json!(json!({"reason": "benchmark"}).to_string());
+                    }
+                    e
+                },
+            )
         },
         {
             let chart = list_chart.clone();
-            scenario("evaluate-alerts, one chart", "evaluate-alerts", "bench-charts", move |i| {
-                let mut e = event("evaluate-alerts-chart.json");
-                e["id"] = json!(format!("bench-chart-tick-{i}"));
-                e["time"] = json!(started.saturating_add(time::Duration::seconds(i as i64)).to_string());
-                e["detail"]["chart_id"] = json!(chart);
-                e
-            })
+            scenario(
+                "evaluate-alerts, one chart",
+                "evaluate-alerts",
+                "bench-charts",
+                move |i| {
+                    let mut e = event("evaluate-alerts-chart.json");
+                    e["id"] = json!(format!("bench-chart-tick-{i}"));
+                    e["time"] = json!(
+                        started
+                            .saturating_add(time::Duration::seconds(i as i64))
+                            .to_string()
+                    );
+                    e["detail"]["chart_id"] = json!(chart);
+                    e
+                },
+            )
         },
     ];
 
@@ -507,14 +902,32 @@ async fn main() -> Result<()> {
         eprintln!("bench: {}", scenario.label);
         let binary = root().join("target/release").join(scenario.function);
         let events: Vec<Value> = (0..=warm).map(|i| (scenario.event)(i)).collect();
-        let run = api.run(scenario.function, &binary.to_string_lossy(), &stack.env_for(&scenario.table), &events)?;
+        let run = api.run(
+            scenario.function,
+            &binary.to_string_lossy(),
+            &stack.env_for(&scenario.table),
+            &events,
+        )?;
         if let Some(error) = &run.first_error {
-            bail!("{} answered an invocation with an error: {error}", scenario.label);
+            bail!(
+                "{} answered an invocation with an error: {error}",
+                scenario.label
+            );
         }
         let timing = timing(&run);
-        let cost = if scenario.function == "floor" { None } else { Some(cost(&stack, scenario, warm + 1).await?) };
+        let cost = if scenario.function == "floor" {
+            None
+        } else {
+            Some(cost(&stack, scenario, warm + 1).await?)
+        };
         let usd = cost.as_ref().map(|c| prices(&timing, c));
-        rows.push(Row { label: scenario.label.clone(), function: scenario.function.to_owned(), timing, cost, usd_per_million: usd });
+        rows.push(Row {
+            label: scenario.label.clone(),
+            function: scenario.function.to_owned(),
+            timing,
+            cost,
+            usd_per_million: usd,
+        });
     }
 
     // Scale: one tick over the whole fleet, out of process (wall time, memory) and in process
@@ -531,15 +944,35 @@ async fn main() -> Result<()> {
         "evaluate-alerts",
         &fleet_binary.to_string_lossy(),
         &stack.env_for("bench-fleet-b"),
-        &[tick("fleet-1", now()), tick("fleet-2", now().saturating_add(time::Duration::minutes(1)))],
+        &[
+            tick("fleet-1", now()),
+            tick("fleet-2", now().saturating_add(time::Duration::minutes(1))),
+        ],
     )?;
     if let Some(error) = &fleet_run.first_error {
         bail!("the fleet tick failed: {error}");
     }
     let fleet_meter = Meter::default();
-    let reporting = invoke_in_process(&stack, "evaluate-alerts", "bench-fleet-a", tick("fleet-a-1", now()), &fleet_meter).await?;
+    let reporting = invoke_in_process(
+        &stack,
+        "evaluate-alerts",
+        "bench-fleet-a",
+        tick("fleet-a-1", now()),
+        &fleet_meter,
+    )
+    .await?;
     let reporting_calls = fleet_meter.take();
-    let quiet = invoke_in_process(&stack, "evaluate-alerts", "bench-fleet-a", tick("fleet-a-2", now().saturating_add(time::Duration::minutes(1))), &fleet_meter).await?;
+    let quiet = invoke_in_process(
+        &stack,
+        "evaluate-alerts",
+        "bench-fleet-a",
+        tick(
+            "fleet-a-2",
+            now().saturating_add(time::Duration::minutes(1)),
+        ),
+        &fleet_meter,
+    )
+    .await?;
     let quiet_calls = fleet_meter.take();
     let dynamodb_calls = |t: &Tally| t.calls.iter().filter(|c| *c != "SendEmail").count();
     let fleet = json!({
@@ -562,7 +995,11 @@ async fn main() -> Result<()> {
     });
 
     let mut sizes = serde_json::Map::new();
-    for function in rows.iter().map(|r| r.function.clone()).collect::<std::collections::BTreeSet<_>>() {
+    for function in rows
+        .iter()
+        .map(|r| r.function.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+    {
         sizes.insert(function.clone(), serde_json::to_value(size(&function)?)?);
     }
 
@@ -570,9 +1007,21 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
-fn write_results(rows: &[Row], sizes: &serde_json::Map<String, Value>, fleet: &Value, warm: usize) -> Result<()> {
-    let floor = rows.iter().find(|r| r.function == "floor").context("the floor row")?;
-    let machine = std::process::Command::new("uname").arg("-m").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default();
+fn write_results(
+    rows: &[Row],
+    sizes: &serde_json::Map<String, Value>,
+    fleet: &Value,
+    warm: usize,
+) -> Result<()> {
+    let floor = rows
+        .iter()
+        .find(|r| r.function == "floor")
+        .context("the floor row")?;
+    let machine = std::process::Command::new("uname")
+        .arg("-m")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
     let date = now().to_string();
     let mut md = String::new();
     md.push_str(&format!(
@@ -582,10 +1031,24 @@ fn write_results(rows: &[Row], sizes: &serde_json::Map<String, Value>, fleet: &V
     for row in rows {
         let t = &row.timing;
         let size = &sizes[&row.function];
-        let mib = |key: &str| size.get(key).and_then(Value::as_f64).map_or("n/a".to_owned(), |v| format!("{v:.2}"));
+        let mib = |key: &str| {
+            size.get(key)
+                .and_then(Value::as_f64)
+                .map_or("n/a".to_owned(), |v| format!("{v:.2}"))
+        };
         md.push_str(&format!(
             "| {} | {:.1} | {:.2} | {:.1} | {:.2} | {:.2} | {:.2} | {:.3} | {:.1} | {} | {} |\n",
-            row.label, t.init_ms, t.init_ms / floor.timing.init_ms, t.first_ms, t.p50_ms, t.p90_ms, t.p99_ms, t.cpu_per_invocation_ms, t.peak_rss_mib, mib("stripped_mib"), mib("zipped_mib")
+            row.label,
+            t.init_ms,
+            t.init_ms / floor.timing.init_ms,
+            t.first_ms,
+            t.p50_ms,
+            t.p90_ms,
+            t.p99_ms,
+            t.cpu_per_invocation_ms,
+            t.peak_rss_mib,
+            mib("stripped_mib"),
+            mib("zipped_mib")
         ));
     }
     md.push_str(&format!(
@@ -593,7 +1056,9 @@ fn write_results(rows: &[Row], sizes: &serde_json::Map<String, Value>, fleet: &V
         price::DATE
     ));
     for row in rows {
-        let (Some(c), Some(p)) = (&row.cost, &row.usd_per_million) else { continue };
+        let (Some(c), Some(p)) = (&row.cost, &row.usd_per_million) else {
+            continue;
+        };
         md.push_str(&format!(
             "| {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2} | {:.2} | {:.2} |\n",
             row.label, c.dynamodb_calls, c.items_read, c.items_written, c.read_units, c.write_units, c.emails, c.events, p.lambda, p.dynamodb, p.total
@@ -608,7 +1073,10 @@ fn write_results(rows: &[Row], sizes: &serde_json::Map<String, Value>, fleet: &V
     let out = root().join("bench");
     std::fs::write(out.join("results.md"), &md)?;
     let json = json!({"date": date, "machine": machine, "warm_invocations": warm, "prices": price::DATE, "rows": rows, "sizes": sizes, "evaluate_fleet": fleet});
-    std::fs::write(out.join("results.json"), serde_json::to_string_pretty(&json)? + "\n")?;
+    std::fs::write(
+        out.join("results.json"),
+        serde_json::to_string_pretty(&json)? + "\n",
+    )?;
     println!("{md}");
     Ok(())
 }

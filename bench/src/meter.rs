@@ -5,12 +5,12 @@
 
 use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput;
 use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemInput;
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemInput;
 use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
 use aws_sdk_dynamodb::operation::put_item::PutItemInput;
 use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsInput;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemInput;
-use aws_sdk_dynamodb::operation::delete_item::DeleteItemInput;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
@@ -53,7 +53,9 @@ impl Meter {
 
 /// DynamoDB's item size: attribute names plus values (numbers about half their digits).
 pub fn item_size(item: &Item) -> usize {
-    item.iter().map(|(name, value)| name.len() + value_size(value)).sum()
+    item.iter()
+        .map(|(name, value)| name.len() + value_size(value))
+        .sum()
 }
 
 fn value_size(value: &AttributeValue) -> usize {
@@ -63,7 +65,12 @@ fn value_size(value: &AttributeValue) -> usize {
         AttributeValue::B(b) => b.as_ref().len(),
         AttributeValue::Bool(_) | AttributeValue::Null(_) => 1,
         AttributeValue::L(list) => 3 + list.iter().map(|v| 1 + value_size(v)).sum::<usize>(),
-        AttributeValue::M(map) => 3 + map.iter().map(|(k, v)| 1 + k.len() + value_size(v)).sum::<usize>(),
+        AttributeValue::M(map) => {
+            3 + map
+                .iter()
+                .map(|(k, v)| 1 + k.len() + value_size(v))
+                .sum::<usize>()
+        }
         AttributeValue::Ss(set) => set.iter().map(String::len).sum(),
         AttributeValue::Ns(set) => set.iter().map(|n| n.len().div_ceil(2) + 1).sum(),
         AttributeValue::Bs(set) => set.iter().map(|b| b.as_ref().len()).sum(),
@@ -93,13 +100,19 @@ impl Intercept for Meter {
         config: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let mut tally = self.0.lock().unwrap();
-        let operation = config.load::<Metadata>().map_or("unknown", |m| m.name()).to_owned();
+        let operation = config
+            .load::<Metadata>()
+            .map_or("unknown", |m| m.name())
+            .to_owned();
         tally.calls.push(operation);
         let input = context.input();
         let later = |tally: &mut Tally, key: Option<&Item>, transactional: bool| {
             tally.items_written += 1;
             if let Some(key) = key {
-                tally.sized_later.push(PendingWrite { key: key.clone(), transactional });
+                tally.sized_later.push(PendingWrite {
+                    key: key.clone(),
+                    transactional,
+                });
             }
         };
         if let Some(put) = input.downcast_ref::<PutItemInput>() {
@@ -112,7 +125,12 @@ impl Intercept for Meter {
             tally.items_written += 1;
             tally.write_units += 1.0;
         } else if let Some(batch) = input.downcast_ref::<BatchWriteItemInput>() {
-            for request in batch.request_items.iter().flat_map(|r| r.values()).flatten() {
+            for request in batch
+                .request_items
+                .iter()
+                .flat_map(|r| r.values())
+                .flatten()
+            {
                 tally.items_written += 1;
                 tally.write_units += match &request.put_request {
                     Some(put) => write_units(item_size(&put.item), false),
@@ -161,7 +179,11 @@ impl Intercept for Meter {
             // taken to be the size of the returned ones on average.
             let scanned = usize::try_from(query.scanned_count).unwrap_or(0);
             let returned: Vec<usize> = query.items.iter().flatten().map(item_size).collect();
-            let average = returned.iter().sum::<usize>().checked_div(returned.len()).unwrap_or(1024);
+            let average = returned
+                .iter()
+                .sum::<usize>()
+                .checked_div(returned.len())
+                .unwrap_or(1024);
             tally.items_read += scanned;
             tally.read_units += read_units(average * scanned, false);
         }
