@@ -1,28 +1,13 @@
 //! `POST /charts` (a customer, who owns it).
 
-use adapters::config::{self, AuthMode, ConfigError, SdkConfig};
 use adapters::http::{self, Fields};
-use adapters::monitoring::DynamoMonitoringRepository;
 use adapters::problem::Problem;
-use adapters::store::DocumentStore;
 use domain::monitoring::chart::{CreateChart, CreateChartInput};
 use domain::monitoring::create_chart;
 use domain::{SystemClock, Validation};
 use lambda_http::{Body, Request, Response};
 
-pub struct Deps {
-    pub charts: DynamoMonitoringRepository,
-    pub auth: AuthMode,
-}
-
-impl Deps {
-    pub fn from_env(aws: &SdkConfig) -> Result<Self, ConfigError> {
-        Ok(Self {
-            charts: DynamoMonitoringRepository::new(DocumentStore::from_env(aws)?),
-            auth: config::auth_mode()?,
-        })
-    }
-}
+pub use adapters::monitoring::HttpDeps as Deps;
 
 pub async fn handle(request: Request, deps: &Deps) -> Response<Body> {
     run(request, deps)

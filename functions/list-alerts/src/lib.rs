@@ -1,28 +1,13 @@
 //! `GET /charts/{id}/alerts` (the owner): the chart's alerts, a page at a time.
 
-use adapters::config::{self, AuthMode, ConfigError, SdkConfig};
 use adapters::http;
-use adapters::monitoring::DynamoMonitoringRepository;
 use adapters::problem::Problem;
-use adapters::store::DocumentStore;
 use domain::monitoring::list_alerts;
 use domain::{ChartId, Clock, SystemClock};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
-pub struct Deps {
-    pub charts: DynamoMonitoringRepository,
-    pub auth: AuthMode,
-}
-
-impl Deps {
-    pub fn from_env(aws: &SdkConfig) -> Result<Self, ConfigError> {
-        Ok(Self {
-            charts: DynamoMonitoringRepository::new(DocumentStore::from_env(aws)?),
-            auth: config::auth_mode()?,
-        })
-    }
-}
+pub use adapters::monitoring::HttpDeps as Deps;
 
 pub async fn handle(request: Request, deps: &Deps) -> Response<Body> {
     run(request, deps)

@@ -1,30 +1,15 @@
 //! `POST /alerts/{id}/mute` mutes (body optional: `until`, `reason`), `DELETE` unmutes; the
 //! chart's owner only. Both answer 200 with the alert.
 
-use adapters::config::{self, AuthMode, ConfigError, SdkConfig};
 use adapters::http::{self, Fields};
-use adapters::monitoring::DynamoMonitoringRepository;
 use adapters::problem::Problem;
-use adapters::store::DocumentStore;
 use domain::monitoring::alert::MuteRequest;
 use domain::monitoring::mute_alert;
 use domain::{AlertId, Clock, SystemClock, Validation};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 
-pub struct Deps {
-    pub charts: DynamoMonitoringRepository,
-    pub auth: AuthMode,
-}
-
-impl Deps {
-    pub fn from_env(aws: &SdkConfig) -> Result<Self, ConfigError> {
-        Ok(Self {
-            charts: DynamoMonitoringRepository::new(DocumentStore::from_env(aws)?),
-            auth: config::auth_mode()?,
-        })
-    }
-}
+pub use adapters::monitoring::HttpDeps as Deps;
 
 pub async fn handle(request: Request, deps: &Deps) -> Response<Body> {
     run(request, deps)

@@ -1,10 +1,7 @@
 //! `POST /charts/{id}/points` (the owner): appends points to the chart's series.
 
-use adapters::config::{self, AuthMode, ConfigError, SdkConfig};
 use adapters::http::{self, Fields};
-use adapters::monitoring::DynamoMonitoringRepository;
 use adapters::problem::Problem;
-use adapters::store::DocumentStore;
 use domain::monitoring::chart::{PointInput, RecordPoints};
 use domain::monitoring::record_points;
 use domain::{ChartId, Clock, SystemClock, Validation};
@@ -12,19 +9,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
-pub struct Deps {
-    pub charts: DynamoMonitoringRepository,
-    pub auth: AuthMode,
-}
-
-impl Deps {
-    pub fn from_env(aws: &SdkConfig) -> Result<Self, ConfigError> {
-        Ok(Self {
-            charts: DynamoMonitoringRepository::new(DocumentStore::from_env(aws)?),
-            auth: config::auth_mode()?,
-        })
-    }
-}
+pub use adapters::monitoring::HttpDeps as Deps;
 
 pub async fn handle(request: Request, deps: &Deps) -> Response<Body> {
     run(request, deps)

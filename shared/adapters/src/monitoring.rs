@@ -121,6 +121,21 @@ impl Document for TickMark {
     }
 }
 
+/// What the monitoring HTTP functions need: the repository, and how callers are identified.
+pub struct HttpDeps {
+    pub charts: DynamoMonitoringRepository,
+    pub auth: crate::config::AuthMode,
+}
+
+impl HttpDeps {
+    pub fn from_env(aws: &crate::config::SdkConfig) -> Result<Self, crate::config::ConfigError> {
+        Ok(Self {
+            charts: DynamoMonitoringRepository::new(DocumentStore::from_env(aws)?),
+            auth: crate::config::auth_mode()?,
+        })
+    }
+}
+
 /// Charts a page of the tick's listing holds.
 const CHARTS_PAGE: u16 = 100;
 
