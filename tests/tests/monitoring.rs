@@ -117,6 +117,11 @@ impl Monitor {
         let body = json!({"series": series, "condition": {"op": "gt", "threshold": 100}, "message": message});
         let (status, alert) = self.alert(owner, chart, &body).await;
         assert_eq!(status, 201, "{alert}");
+        // The contract's defaults when a body leaves them out.
+        assert_eq!(
+            (alert["aggregation"].clone(), alert["window"].clone()),
+            (json!("last"), json!(1))
+        );
         alert["id"].as_str().unwrap().to_owned()
     }
 

@@ -507,6 +507,43 @@ async fn a_replayed_key_answers_the_first_answer_and_creates_nothing() {
 }
 
 #[tokio::test]
+async fn idempotency_keys_are_kept_at_least_a_day() {
+    let shop = Shop::new().await;
+    let mug = shop.product("Mug", "1.00", 10, true).await;
+    let before = time::OffsetDateTime::now_utc().unix_timestamp();
+    let (status, _, _) = shop
+        .create_with(
+            &shop.create_deps(),
+            "ada",
+            &lines(&[(mug, 1)]),
+            Some("kept"),
+        )
+        .await;
+    assert_eq!(status, 201);
+    use aws_sdk_dynamodb::types::AttributeValue as A;
+    let item = shop
+        .stack
+        .dynamodb()
+        .get_item()
+        .table_name(&shop.stack.table)
+        .key("pk", A::S("IDEMPOTENCY#3:ada#kept".into()))
+        .key("sk", A::S("IDEMPOTENCY".into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the idempotency record");
+    let A::N(expires_at) = &item["expires_at"] else {
+        panic!("a TTL attribute")
+    };
+    let expires_at: i64 = expires_at.parse().unwrap();
+    assert!(
+        expires_at >= before + 24 * 3600,
+        "TTL at least 24 h after the request"
+    );
+}
+
+#[tokio::test]
 async fn a_refusal_is_replayed_too() {
     let shop = Shop::new().await;
     let mug = shop.product("Mug", "1.00", 1, true).await;

@@ -363,21 +363,14 @@ impl Write {
         condition: Condition,
         table: &str,
     ) -> Result<Self, StoreError> {
-        let mut values = condition.values;
-        values.insert(":one".into(), AttributeValue::N("1".into()));
-        values.insert(":updated_at".into(), AttributeValue::S(now()));
-        let mut names = condition.names;
-        names.insert("#version".into(), VERSION.into());
-        names.insert("#updated_at".into(), UPDATED_AT.into());
+        let (expression, condition) = bumping_version(expression, condition);
         let update = Update::builder()
             .table_name(table)
             .set_key(Some(key.to_item()))
-            .update_expression(format!(
-                "{expression}, #version = #version + :one, #updated_at = :updated_at"
-            ))
+            .update_expression(expression)
             .condition_expression(condition.expression)
-            .set_expression_attribute_names(Some(names))
-            .set_expression_attribute_values(Some(values))
+            .set_expression_attribute_names(Some(condition.names))
+            .set_expression_attribute_values(Some(condition.values))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .context("building a transactional update")?;
@@ -426,6 +419,20 @@ impl Condition {
         self.values.insert(placeholder.into(), value);
         self
     }
+}
+
+/// An update expression extended to raise `version` and set `updated_at`, so optimistic
+/// readers notice the change, with the placeholders it needs added to `condition`.
+fn bumping_version(expression: &str, condition: Condition) -> (String, Condition) {
+    let condition = condition
+        .name("#version", VERSION)
+        .name("#updated_at", UPDATED_AT)
+        .value(":one", number(1))
+        .value(":updated_at", AttributeValue::S(now()));
+    (
+        format!("{expression}, #version = #version + :one, #updated_at = :updated_at"),
+        condition,
+    )
 }
 
 fn non_empty<K, V>(map: HashMap<K, V>) -> Option<HashMap<K, V>> {
@@ -867,23 +874,16 @@ impl DocumentStore {
         expression: &str,
         condition: Condition,
     ) -> Result<Option<Versioned<T>>, StoreError> {
-        let mut names = condition.names;
-        names.insert("#version".into(), VERSION.into());
-        names.insert("#updated_at".into(), UPDATED_AT.into());
-        let mut values = condition.values;
-        values.insert(":one".into(), number(1));
-        values.insert(":updated_at".into(), AttributeValue::S(now()));
+        let (expression, condition) = bumping_version(expression, condition);
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key.to_item()))
-            .update_expression(format!(
-                "{expression}, #version = #version + :one, #updated_at = :updated_at"
-            ))
+            .update_expression(expression)
             .condition_expression(condition.expression)
-            .set_expression_attribute_names(Some(names))
-            .set_expression_attribute_values(Some(values))
+            .set_expression_attribute_names(Some(condition.names))
+            .set_expression_attribute_values(Some(condition.values))
             .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
             .send()
             .await;
