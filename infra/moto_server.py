@@ -13,13 +13,17 @@ And a query of a table (not of an index) walks and sorts every item of the table
 benchmark's 20,000-product catalog that is seconds a query. `_query_one_partition` hands
 moto the queried partition's items only, which is what it filters them down to anyway.
 
-Usage: python infra/moto_server.py [--port N] [--port-file PATH]
+Usage: python infra/moto_server.py [--port N] [--port-file PATH] [--tls-dir DIR]
 With --port 0 (the default) the OS picks a free port; --port-file receives it once the
-server listens.
+server listens. With --tls-dir it serves HTTPS with a certificate for localhost issued by a
+throwaway CA, whose certificate it writes to DIR/ca.pem (the tests of the functions' trust
+store use it); DIR must exist.
 """
 
 import argparse
 import copy
+import datetime
+import os
 import threading
 
 import moto.dynamodb.models as dynamodb_models
@@ -116,23 +120,81 @@ def serialised(app):
     return handle
 
 
+def write_tls_files(directory):
+    """A CA and a localhost certificate it signs: returns the certificate and key paths."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    import ipaddress
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    validity = (now - datetime.timedelta(minutes=5), now + datetime.timedelta(days=1))
+
+    def certificate(subject, issuer, public_key, signing_key, extensions):
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(validity[0])
+            .not_valid_after(validity[1])
+        )
+        for extension, critical in extensions:
+            builder = builder.add_extension(extension, critical=critical)
+        return builder.sign(signing_key, hashes.SHA256())
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = certificate(
+        "moto test CA", "moto test CA", ca_key.public_key(), ca_key,
+        [(x509.BasicConstraints(ca=True, path_length=0), True),
+         (x509.KeyUsage(digital_signature=False, content_commitment=False,
+                        key_encipherment=False, data_encipherment=False,
+                        key_agreement=False, key_cert_sign=True, crl_sign=True,
+                        encipher_only=False, decipher_only=False), True)],
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    leaf = certificate(
+        "localhost", "moto test CA", key.public_key(), ca_key,
+        [(x509.SubjectAlternativeName([x509.DNSName("localhost"),
+                                       x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False),
+         (x509.BasicConstraints(ca=False, path_length=None), True),
+         (x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), False)],
+    )
+    paths = {name: os.path.join(directory, name) for name in ("ca.pem", "cert.pem", "key.pem")}
+    with open(paths["key.pem"], "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM,
+                                  serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    with open(paths["cert.pem"], "wb") as f:
+        f.write(leaf.public_bytes(serialization.Encoding.PEM))
+    with open(paths["ca.pem"], "wb") as f:
+        f.write(ca.public_bytes(serialization.Encoding.PEM))
+    return paths["cert.pem"], paths["key.pem"]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--port-file")
+    parser.add_argument("--tls-dir")
     args = parser.parse_args()
     patch_moto()
 
     app = serialised(DomainDispatcherApplication(create_backend_app))
+    tls = write_tls_files(args.tls_dir) if args.tls_dir else None
     server = make_server(
-        args.host, args.port, app, threaded=True, request_handler=NoDelayHandler
+        args.host, args.port, app, threaded=True, request_handler=NoDelayHandler,
+        ssl_context=tls,
     )
     port = server.server_address[1]
     if args.port_file:
         with open(args.port_file, "w") as f:
             f.write(f"{port}\n")
-    print(f"moto listening on http://{args.host}:{port}", flush=True)
+    scheme = "https" if tls else "http"
+    print(f"moto listening on {scheme}://{args.host}:{port}", flush=True)
     server.serve_forever()
 
 

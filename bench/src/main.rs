@@ -579,7 +579,7 @@ async fn main() -> Result<()> {
     let endpoint = std::env::var("AWS_ENDPOINT_URL")
         .context("AWS_ENDPOINT_URL is not set: run `make bench`")?;
     let warm = warm_invocations();
-    let aws = adapters::config::aws().await;
+    let aws = adapters::config::aws().await?;
     let base_env: Vec<(String, String)> = [
         "AWS_ENDPOINT_URL",
         "AWS_REGION",

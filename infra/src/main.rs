@@ -13,7 +13,7 @@ use local_stack::{TableDefinition, create_event_bus, template_path, verify_sende
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let aws = config::aws().await;
+    let aws = config::aws().await?;
     match std::env::args().nth(1).as_deref() {
         Some("bootstrap") => bootstrap(&aws).await,
         Some("seed") => seed(&aws).await,

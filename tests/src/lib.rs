@@ -31,7 +31,9 @@ impl Stack {
             std::env::var("AWS_ENDPOINT_URL").is_ok(),
             "AWS_ENDPOINT_URL is not set: run these tests with `make test`, which starts the local AWS server"
         );
-        let aws = adapters::config::aws().await;
+        let aws = adapters::config::aws()
+            .await
+            .expect("the AWS configuration");
         let table = format!("test-{}", uuid::Uuid::now_v7());
         TableDefinition::from_template(&template_path())
             .expect("the template's table definition")

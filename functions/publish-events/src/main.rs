@@ -5,7 +5,7 @@ use serde_json::Value;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     adapters::init_tracing();
-    let deps = publish_events::Deps::from_env(&config::aws().await)?;
+    let deps = publish_events::Deps::from_env(&config::aws().await?)?;
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async {
         publish_events::handle(event.payload, &deps)
             .await
