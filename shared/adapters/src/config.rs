@@ -3,6 +3,9 @@
 use std::path::Path;
 
 pub use aws_config::SdkConfig;
+use aws_config::environment::{
+    EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider,
+};
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use domain::Currency;
@@ -70,12 +73,18 @@ pub fn auth_mode() -> Result<AuthMode, ConfigError> {
 }
 
 /// The AWS SDK's shared configuration, from its standard variables (`AWS_REGION`,
-/// `AWS_ENDPOINT_URL`, credentials, `AWS_CA_BUNDLE`, ...), with [`https_client`].
+/// `AWS_ENDPOINT_URL`, `AWS_ACCESS_KEY_ID`, `AWS_CA_BUNDLE`, ...), with [`https_client`].
+///
+/// Region and credentials come from the environment only, where Lambda puts them: the SDK's
+/// default chains would also build STS and instance-metadata clients (for profiles, web
+/// identity, EC2) at every cold start, for sources a function never has.
 pub async fn aws() -> Result<SdkConfig, ConfigError> {
     let extra_roots = optional("AWS_CA_BUNDLE")
         .map(|path| CaBundle::read(Path::new(&path)))
         .transpose()?;
     Ok(aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(EnvironmentVariableRegionProvider::new())
+        .credentials_provider(EnvironmentVariableCredentialsProvider::new())
         .http_client(https_client(extra_roots))
         .load()
         .await)
