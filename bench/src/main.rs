@@ -25,7 +25,9 @@ use integration_tests::{event, parts, request, with_body, with_path_param, with_
 use meter::{Meter, Tally};
 use runtime_api::{Run, RuntimeApi};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 /// List prices used for the cost figures: us-east-1, as published in November 2026 (DynamoDB
@@ -47,6 +49,8 @@ const FLEET_CHARTS: usize = 1_000;
 const ALERTS_PER_CHART: usize = 5;
 /// In-process invocations whose costs are averaged per use case.
 const COST_SAMPLES: usize = 3;
+/// Process starts whose median is a function's init time.
+const INIT_SAMPLES: usize = 15;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -65,6 +69,13 @@ struct Stack {
     bus: String,
     /// What every function process gets from the environment besides its own settings.
     base_env: Vec<(String, String)>,
+    /// Meters every in-process invocation; `take` it before and after one.
+    meter: Meter,
+    /// Metered clients, built once (per table) as a deployed function builds them once, so
+    /// that building them is not counted as an invocation's work.
+    stores: Mutex<HashMap<String, DocumentStore>>,
+    publisher: OnceLock<EventBridgePublisher>,
+    mailer: OnceLock<SesMailer>,
 }
 
 impl Stack {
@@ -72,25 +83,35 @@ impl Stack {
         DocumentStore::new(aws_sdk_dynamodb::Client::new(&self.aws), table)
     }
 
-    fn metered(&self, table: &str, meter: &Meter) -> DocumentStore {
-        let config = aws_sdk_dynamodb::config::Builder::from(&self.aws)
-            .interceptor(meter.clone())
-            .build();
-        DocumentStore::new(aws_sdk_dynamodb::Client::from_conf(config), table)
+    fn metered(&self, table: &str) -> DocumentStore {
+        let mut stores = self.stores.lock().unwrap();
+        let store = stores.entry(table.to_owned()).or_insert_with(|| {
+            let config = aws_sdk_dynamodb::config::Builder::from(&self.aws)
+                .interceptor(self.meter.clone())
+                .build();
+            DocumentStore::new(aws_sdk_dynamodb::Client::from_conf(config), table)
+        });
+        store.clone()
     }
 
-    fn publisher(&self, meter: &Meter) -> EventBridgePublisher {
-        let config = aws_sdk_eventbridge::config::Builder::from(&self.aws)
-            .interceptor(meter.clone())
-            .build();
-        EventBridgePublisher::new(aws_sdk_eventbridge::Client::from_conf(config), &self.bus)
+    fn publisher(&self) -> EventBridgePublisher {
+        let publisher = self.publisher.get_or_init(|| {
+            let config = aws_sdk_eventbridge::config::Builder::from(&self.aws)
+                .interceptor(self.meter.clone())
+                .build();
+            EventBridgePublisher::new(aws_sdk_eventbridge::Client::from_conf(config), &self.bus)
+        });
+        publisher.clone()
     }
 
-    fn mailer(&self, meter: &Meter) -> SesMailer {
-        let config = aws_sdk_sesv2::config::Builder::from(&self.aws)
-            .interceptor(meter.clone())
-            .build();
-        SesMailer::new(aws_sdk_sesv2::Client::from_conf(config), &self.sender)
+    fn mailer(&self) -> SesMailer {
+        let mailer = self.mailer.get_or_init(|| {
+            let config = aws_sdk_sesv2::config::Builder::from(&self.aws)
+                .interceptor(self.meter.clone())
+                .build();
+            SesMailer::new(aws_sdk_sesv2::Client::from_conf(config), &self.sender)
+        });
+        mailer.clone()
     }
 
     fn env_for(&self, table: &str) -> Vec<(String, String)> {
@@ -239,9 +260,8 @@ async fn invoke_in_process(
     function: &str,
     table: &str,
     event: Value,
-    meter: &Meter,
 ) -> Result<Value> {
-    let store = stack.metered(table, meter);
+    let store = stack.metered(table);
     let http = |response: lambda_http::Response<lambda_http::Body>| -> Result<Value> {
         let (status, body) = parts(&response);
         if status >= 500 {
@@ -285,7 +305,7 @@ async fn invoke_in_process(
                 request(&event),
                 &create_order::Deps {
                     orders: DynamoOrderRepository::new(store),
-                    events: stack.publisher(meter),
+                    events: stack.publisher(),
                     auth: jwt,
                     currency: Currency::USD,
                 },
@@ -307,7 +327,7 @@ async fn invoke_in_process(
                 request(&event),
                 &cancel_order::Deps {
                     orders: DynamoOrderRepository::new(store),
-                    events: stack.publisher(meter),
+                    events: stack.publisher(),
                     auth: jwt,
                 },
             )
@@ -367,7 +387,7 @@ async fn invoke_in_process(
             event,
             &publish_events::Deps {
                 orders: DynamoOrderRepository::new(store),
-                events: stack.publisher(meter),
+                events: stack.publisher(),
             },
         )
         .await
@@ -375,7 +395,7 @@ async fn invoke_in_process(
         "evaluate-alerts" => {
             let deps = evaluate_alerts::Deps {
                 charts: DynamoMonitoringRepository::new(store),
-                mailer: stack.mailer(meter),
+                mailer: stack.mailer(),
                 repeat_interval: time::Duration::hours(4),
             };
             let summary = evaluate_alerts::handle(event, &deps)
@@ -391,16 +411,25 @@ async fn invoke_in_process(
 async fn cost(stack: &Stack, scenario: &Scenario, first_index: usize) -> Result<Cost> {
     let mut total = Cost::default();
     for i in 0..COST_SAMPLES {
-        let meter = Meter::default();
+        // Built before the clock starts: a deployed function builds its clients once.
+        let _ = (
+            stack.metered(&scenario.table),
+            stack.publisher(),
+            stack.mailer(),
+        );
+        stack.meter.take();
+        let cpu_before = meter::process_cpu();
         invoke_in_process(
             stack,
             scenario.function,
             &scenario.table,
             (scenario.event)(first_index + i),
-            &meter,
         )
         .await?;
-        let mut tally: Tally = meter.take();
+        let cpu = meter::process_cpu().saturating_sub(cpu_before);
+        let mut tally: Tally = stack.meter.take();
+        total.own_cpu_ms += ms(cpu.saturating_sub(tally.sdk_cpu));
+        total.sdk_cpu_ms += ms(tally.sdk_cpu);
         let client = aws_sdk_dynamodb::Client::new(&stack.aws);
         for write in std::mem::take(&mut tally.sized_later) {
             let item = client
@@ -438,6 +467,8 @@ async fn cost(stack: &Stack, scenario: &Scenario, first_index: usize) -> Result<
         write_units: total.write_units / n,
         emails: total.emails / n,
         events: total.events / n,
+        own_cpu_ms: total.own_cpu_ms / n,
+        sdk_cpu_ms: total.sdk_cpu_ms / n,
     })
 }
 
@@ -450,6 +481,11 @@ struct Cost {
     write_units: f64,
     emails: f64,
     events: f64,
+    /// CPU of an in-process invocation outside SDK calls: parsing, the domain, building items
+    /// and responses.
+    own_cpu_ms: f64,
+    /// CPU while SDK calls were in flight: serializing, signing, HTTP, deserializing.
+    sdk_cpu_ms: f64,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -595,6 +631,10 @@ async fn main() -> Result<()> {
         sender: "reports@example.com".into(),
         bus: "bench-events".into(),
         base_env,
+        meter: Meter::default(),
+        stores: Mutex::default(),
+        publisher: OnceLock::new(),
+        mailer: OnceLock::new(),
     };
     eprintln!("bench: local AWS stack at {endpoint}; {warm} warm invocations per function");
 
@@ -645,7 +685,6 @@ async fn main() -> Result<()> {
     seed_fleet(&stack, "bench-fleet-b").await?;
 
     // Things the scenarios act on, made through the functions themselves.
-    let meter = Meter::default();
     let order_body = |lines: usize| json!({"items": stocked[..lines].iter().map(|p| json!({"product_id": p.id, "quantity": 1})).collect::<Vec<_>>()});
     let (one_line, many_lines) = (order_body(1), order_body(25));
     let order_event = move |body: &Value, key: String| {
@@ -660,7 +699,6 @@ async fn main() -> Result<()> {
             "create-order",
             "bench-orders",
             order_event(&one_line, format!("setup-{i}")),
-            &meter,
         )
         .await?;
         orders.push(
@@ -674,14 +712,8 @@ async fn main() -> Result<()> {
     let mut charts = Vec::new();
     let alert_charts = (warm + 1 + COST_SAMPLES).div_ceil(45) + 1;
     for _ in 0..(alert_charts + 2) {
-        let made = invoke_in_process(
-            &stack,
-            "create-chart",
-            "bench-charts",
-            chart_event.clone(),
-            &meter,
-        )
-        .await?;
+        let made =
+            invoke_in_process(&stack, "create-chart", "bench-charts", chart_event.clone()).await?;
         charts.push(
             made["body"]["id"]
                 .as_str()
@@ -705,7 +737,6 @@ async fn main() -> Result<()> {
             "create-alert",
             "bench-charts",
             alert_event(&list_chart),
-            &meter,
         )
         .await?;
         listed_alert = made["body"]["id"]
@@ -726,10 +757,9 @@ async fn main() -> Result<()> {
         "record-points",
         "bench-charts",
         record_event(&list_chart),
-        &meter,
     )
     .await?;
-    let _ = meter.take();
+    let _ = stack.meter.take();
 
     let product_id = small[0].id.to_string();
     let search = |q: Vec<(&'static str, &'static str)>| {
@@ -914,7 +944,20 @@ async fn main() -> Result<()> {
                 scenario.label
             );
         }
-        let timing = timing(&run);
+        let mut timing = timing(&run);
+        // One start is noisy on a shared machine: init is the median of several.
+        let mut inits = vec![run.init];
+        for _ in 1..INIT_SAMPLES {
+            let start = api.run(
+                scenario.function,
+                &binary.to_string_lossy(),
+                &stack.env_for(&scenario.table),
+                &[],
+            )?;
+            inits.push(start.init);
+        }
+        inits.sort();
+        timing.init_ms = ms(inits[inits.len() / 2]);
         let cost = if scenario.function == "floor" {
             None
         } else {
@@ -952,16 +995,15 @@ async fn main() -> Result<()> {
     if let Some(error) = &fleet_run.first_error {
         bail!("the fleet tick failed: {error}");
     }
-    let fleet_meter = Meter::default();
+    stack.meter.take();
     let reporting = invoke_in_process(
         &stack,
         "evaluate-alerts",
         "bench-fleet-a",
         tick("fleet-a-1", now()),
-        &fleet_meter,
     )
     .await?;
-    let reporting_calls = fleet_meter.take();
+    let reporting_calls = stack.meter.take();
     let quiet = invoke_in_process(
         &stack,
         "evaluate-alerts",
@@ -970,10 +1012,9 @@ async fn main() -> Result<()> {
             "fleet-a-2",
             now().saturating_add(time::Duration::minutes(1)),
         ),
-        &fleet_meter,
     )
     .await?;
-    let quiet_calls = fleet_meter.take();
+    let quiet_calls = stack.meter.take();
     let dynamodb_calls = |t: &Tally| t.calls.iter().filter(|c| *c != "SendEmail").count();
     let fleet = json!({
         "charts": FLEET_CHARTS,
@@ -1052,7 +1093,7 @@ fn write_results(
         ));
     }
     md.push_str(&format!(
-        "\n## Cost per use case\n\nPer invocation, averaged over {COST_SAMPLES} in-process invocations with metered SDK clients. Request units are estimated from item sizes (4 KB per read unit, half for eventually consistent queries; 1 KB per write unit, twice in a transaction). Price of a million calls: Lambda at 128 MB arm64 billed for the warm p50 above, plus DynamoDB on demand, SES and EventBridge; {}.\n\n| use case | DynamoDB calls | items read | items written | read units | write units | SES | EventBridge | $ Lambda / 1M | $ DynamoDB / 1M | $ total / 1M |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
+        "\n## Cost per use case\n\nPer invocation, averaged over {COST_SAMPLES} in-process invocations with metered SDK clients. Request units are estimated from item sizes (4 KB per read unit, half for eventually consistent queries; 1 KB per write unit, twice in a transaction). Price of a million calls: Lambda at 128 MB arm64 billed for the warm p50 above, plus DynamoDB on demand, SES and EventBridge; {}.\n\nOwn CPU is the process CPU of an in-process invocation outside SDK calls (the functions' own work: parsing, domain rules, items, responses); SDK CPU is the CPU while SDK calls were in flight (serializing, signing, HTTP, deserializing; moto closes every connection, so each call also opens one, which AWS would not).\n\n| use case | own CPU ms | SDK CPU ms | DynamoDB calls | items read | items written | read units | write units | SES | EventBridge | $ Lambda / 1M | $ DynamoDB / 1M | $ total / 1M |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
         price::DATE
     ));
     for row in rows {
@@ -1060,8 +1101,8 @@ fn write_results(
             continue;
         };
         md.push_str(&format!(
-            "| {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2} | {:.2} | {:.2} |\n",
-            row.label, c.dynamodb_calls, c.items_read, c.items_written, c.read_units, c.write_units, c.emails, c.events, p.lambda, p.dynamodb, p.total
+            "| {} | {:.3} | {:.3} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2} | {:.2} | {:.2} |\n",
+            row.label, c.own_cpu_ms, c.sdk_cpu_ms, c.dynamodb_calls, c.items_read, c.items_written, c.read_units, c.write_units, c.emails, c.events, p.lambda, p.dynamodb, p.total
         ));
     }
     let reporting = &fleet["reporting_tick"];

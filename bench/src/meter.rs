@@ -2,6 +2,10 @@
 //! and write request units they consume (estimated from item sizes with DynamoDB's rules:
 //! 4 KB per read unit, half for eventually consistent reads, 1 KB per write unit, twice for
 //! transactions).
+//!
+//! It also clocks the process CPU spent while any SDK call is in flight (serializing, signing,
+//! the HTTP exchange, deserializing), so that the benchmark can tell the functions' own work
+//! from the SDK's.
 
 use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput;
 use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemInput;
@@ -16,12 +20,14 @@ use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::{
     AfterDeserializationInterceptorContextRef, BeforeSerializationInterceptorContextRef,
+    FinalizerInterceptorContextRef,
 };
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -40,6 +46,10 @@ pub struct Tally {
     pub read_units: f64,
     pub write_units: f64,
     pub sized_later: Vec<PendingWrite>,
+    /// Process CPU while at least one SDK call was in flight: concurrent calls count once.
+    pub sdk_cpu: Duration,
+    in_flight: usize,
+    in_flight_since: Duration,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -49,6 +59,21 @@ impl Meter {
     pub fn take(&self) -> Tally {
         std::mem::take(&mut *self.0.lock().unwrap())
     }
+}
+
+/// CPU time of the whole process, to the nanosecond (`/proc`'s figures are in 10 ms ticks).
+pub fn process_cpu() -> Duration {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime only writes the timespec it is given.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut now) };
+    assert_eq!(
+        status, 0,
+        "CLOCK_PROCESS_CPUTIME_ID is always available on Linux"
+    );
+    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
 }
 
 /// DynamoDB's item size: attribute names plus values (numbers about half their digits).
@@ -91,6 +116,34 @@ fn read_units(size: usize, consistent: bool) -> f64 {
 impl Intercept for Meter {
     fn name(&self) -> &'static str {
         "Meter"
+    }
+
+    fn read_before_execution(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _config: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let mut tally = self.0.lock().unwrap();
+        if tally.in_flight == 0 {
+            tally.in_flight_since = process_cpu();
+        }
+        tally.in_flight += 1;
+        Ok(())
+    }
+
+    fn read_after_execution(
+        &self,
+        _context: &FinalizerInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _config: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let mut tally = self.0.lock().unwrap();
+        tally.in_flight -= 1;
+        if tally.in_flight == 0 {
+            let spent = process_cpu().saturating_sub(tally.in_flight_since);
+            tally.sdk_cpu += spent;
+        }
+        Ok(())
     }
 
     fn read_before_serialization(
