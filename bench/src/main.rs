@@ -9,19 +9,21 @@
 mod meter;
 mod runtime_api;
 
+use adapters::catalog::{DynamoProductRepository, DynamoProductSearch};
 use adapters::config::{AuthMode, SdkConfig};
 use adapters::events::EventBridgePublisher;
 use adapters::mail::SesMailer;
 use adapters::monitoring::DynamoMonitoringRepository;
 use adapters::orders::DynamoOrderRepository;
-use adapters::products::DynamoProductRepository;
-use adapters::store::{DocumentStore, new_item};
+use adapters::store::DocumentStore;
 use anyhow::{Context, Result, bail};
-use domain::monitoring::alert::{Aggregation, Alert, AlertState, Condition, MessageTemplate, Op};
-use domain::monitoring::chart::{Chart, ChartDescription, ChartName, Point, Series};
-use domain::product::{Product, ProductDescription, ProductName, Stock};
-use domain::{AlertId, ChartId, Currency, CustomerId, Email, Price, ProductId, Slug, Timestamp};
-use integration_tests::{event, parts, request, with_body, with_path_param, with_query};
+use domain::catalog::Product;
+use domain::monitoring::{Aggregation, Point};
+use domain::{Currency, Timestamp};
+use integration_tests::{
+    alert_above, chart_items, event, parts, product, request, with_body, with_path_param,
+    with_query,
+};
 use meter::{Meter, Tally};
 use runtime_api::{Run, RuntimeApi};
 use serde_json::{Value, json};
@@ -130,28 +132,6 @@ fn now() -> Timestamp {
     Timestamp::from(time::OffsetDateTime::now_utc())
 }
 
-fn product(
-    name: String,
-    description: &str,
-    category: &str,
-    price: &str,
-    stock: i64,
-) -> Result<Product> {
-    let at = now();
-    Ok(Product {
-        id: ProductId::new(),
-        name: ProductName::parse(&name)?,
-        description: ProductDescription::parse(description)?,
-        category: Slug::parse(category)?,
-        price: Price::parse(price)?,
-        currency: Currency::USD,
-        stock: Stock::new(stock)?,
-        active: true,
-        created_at: at,
-        updated_at: at,
-    })
-}
-
 /// A catalog of `size` products: a fifth of them shirts, the rest other things.
 fn catalog(size: usize) -> Result<Vec<Product>> {
     const KINDS: [(&str, &str, &str); 5] = [
@@ -165,68 +145,39 @@ fn catalog(size: usize) -> Result<Vec<Product>> {
         .map(|i| {
             let (kind, description, category) = KINDS[i % KINDS.len()];
             let price = format!("{}.{:02}", 5 + i % 200, i % 100);
-            product(
-                format!("{kind} {i}"),
+            Ok(product(
+                &format!("{kind} {i}"),
                 description,
                 category,
                 &price,
                 (i % 7) as i64,
-            )
+                true,
+            ))
         })
         .collect()
 }
 
 async fn seed_fleet(stack: &Stack, table: &str) -> Result<()> {
     let created = now().saturating_sub(time::Duration::minutes(10));
-    let owner = CustomerId::parse("fleet")?;
-    let recipient = Email::parse("fleet-oncall@example.com")?;
+    let names: Vec<String> = (0..ALERTS_PER_CHART).map(|s| format!("s{s}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let points: Vec<Point> = (0..100)
+        .map(|p| Point {
+            at_millis: created.unix_millis() + p,
+            value: 50.0 + p as f64,
+        })
+        .collect();
     let mut items = Vec::new();
     for i in 0..FLEET_CHARTS {
-        let id = ChartId::new();
-        let names: Vec<Slug> = (0..ALERTS_PER_CHART)
-            .map(|s| Slug::parse(&format!("s{s}")))
-            .collect::<Result<_, _>>()?;
-        let chart = Chart {
-            id,
-            owner_id: owner.clone(),
-            name: ChartName::parse(&format!("Chart {i}"))?,
-            description: ChartDescription::parse("")?,
-            recipients: vec![recipient.clone()],
-            created_at: created,
-            series: names.clone(),
-            alert_count: ALERTS_PER_CHART as u32,
-        };
-        items.push(new_item(&chart)?);
-        for name in names {
-            let mut series = Series::new(id, name.clone());
-            let points: Vec<Point> = (0..100)
-                .map(|p| Point {
-                    at_millis: created.unix_millis() + p,
-                    value: 50.0 + p as f64,
-                })
-                .collect();
-            series.append(&points);
-            items.push(new_item(&series)?);
-            let alert = Alert {
-                id: AlertId::new(),
-                chart_id: id,
-                owner_id: owner.clone(),
-                series: name,
-                condition: Condition {
-                    op: Op::Gt,
-                    threshold: 100.0,
-                },
-                aggregation: Aggregation::Avg,
-                window: 10,
-                message: MessageTemplate::parse("{series} on {chart} is {value}")?,
-                mute: None,
-                state: AlertState::Ok,
-                firing_since: None,
-                last_notified_at: None,
-                created_at: created,
-            };
-            items.push(new_item(&alert)?);
-        }
+        items.extend(chart_items(
+            "fleet",
+            &format!("Chart {i}"),
+            "fleet-oncall@example.com",
+            &names,
+            &points,
+            |series| alert_above(series, 100.0, Aggregation::Avg, 10),
+            created,
+        ));
     }
     stack.store(table).batch_put(items).await?;
     Ok(())
@@ -262,8 +213,8 @@ async fn invoke_in_process(
     event: Value,
 ) -> Result<Value> {
     let store = stack.metered(table);
-    let http = |response: lambda_http::Response<lambda_http::Body>| -> Result<Value> {
-        let (status, body) = parts(&response);
+    let http = |answer: adapters::http::Answer| -> Result<Value> {
+        let (status, body) = parts(&answer);
         if status >= 500 {
             bail!("{function} answered {status}: {body}");
         }
@@ -295,7 +246,7 @@ async fn invoke_in_process(
             search_products::handle(
                 request(&event),
                 &search_products::Deps {
-                    catalog: DynamoProductRepository::new(store),
+                    catalog: DynamoProductSearch::new(store),
                 },
             )
             .await,
@@ -670,14 +621,15 @@ async fn main() -> Result<()> {
     let stocked: Vec<Product> = (0..25)
         .map(|i| {
             product(
-                format!("Stocked {i}"),
+                &format!("Stocked {i}"),
                 "For orders",
                 "bench",
                 "3.50",
                 1_000_000,
+                true,
             )
         })
-        .collect::<Result<_>>()?;
+        .collect();
     DynamoProductRepository::new(stack.store("bench-orders"))
         .import(&stocked)
         .await?;
@@ -685,7 +637,7 @@ async fn main() -> Result<()> {
     seed_fleet(&stack, "bench-fleet-b").await?;
 
     // Things the scenarios act on, made through the functions themselves.
-    let order_body = |lines: usize| json!({"items": stocked[..lines].iter().map(|p| json!({"product_id": p.id, "quantity": 1})).collect::<Vec<_>>()});
+    let order_body = |lines: usize| json!({"items": stocked[..lines].iter().map(|p| json!({"product_id": p.id(), "quantity": 1})).collect::<Vec<_>>()});
     let (one_line, many_lines) = (order_body(1), order_body(25));
     let order_event = move |body: &Value, key: String| {
         let mut e = with_claims(with_body(event("create-order.json"), body));
@@ -761,7 +713,7 @@ async fn main() -> Result<()> {
     .await?;
     let _ = stack.meter.take();
 
-    let product_id = small[0].id.to_string();
+    let product_id = small[0].id().to_string();
     let search = |q: Vec<(&'static str, &'static str)>| {
         move |_: usize| with_query(event("search-products.json"), &q)
     };

@@ -3,11 +3,11 @@
 //! Both read the same variables as the functions (`TABLE_NAME`, `EVENT_BUS_NAME`,
 //! `REPORT_SENDER`, `AWS_ENDPOINT_URL`, ...) and can be run again safely.
 
+use adapters::catalog::DynamoProductRepository;
 use adapters::config;
-use adapters::products::DynamoProductRepository;
 use adapters::store::DocumentStore;
 use anyhow::{Context, Result, bail};
-use domain::product::{CreateProduct, CreateProductError, CreateProductInput, create_product};
+use domain::catalog::{CreateProduct, CreateProductError, CreateProductInput, create_product};
 use domain::{Caller, CustomerId, SystemClock, Validation};
 use local_stack::{TableDefinition, create_event_bus, template_path, verify_sender};
 

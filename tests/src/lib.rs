@@ -2,7 +2,8 @@
 //! in `AWS_ENDPOINT_URL`: a fresh table per test (created from `template.yaml`), the sample
 //! events of `events/` as requests, and a counter of SDK calls.
 
-use adapters::store::DocumentStore;
+use adapters::http::Answer;
+use adapters::store::{DocumentStore, Item, new_item};
 use aws_config::SdkConfig;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
@@ -12,6 +13,12 @@ use aws_smithy_runtime_api::client::interceptors::context::{
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
+use domain::catalog::{CreateProduct, Product, ProductDescription, ProductName, Stock};
+use domain::monitoring::{
+    Aggregation, Alert, Chart, ChartDescription, ChartName, Condition, CreateAlert, CreateChart,
+    MessageTemplate, Op, Point, Series,
+};
+use domain::{Clock, Currency, CustomerId, Email, Price, ProductId, Slug, SystemClock, Timestamp};
 use lambda_http::{Body, Request, Response};
 use local_stack::{TableDefinition, template_path};
 use serde_json::Value;
@@ -59,6 +66,85 @@ impl Stack {
             .build();
         let client = aws_sdk_dynamodb::Client::from_conf(config);
         (DocumentStore::new(client, &self.table), calls)
+    }
+}
+
+/// A product of the catalog, built as `create-product` builds it.
+pub fn product(
+    name: &str,
+    description: &str,
+    category: &str,
+    price: &str,
+    stock: i64,
+    active: bool,
+) -> Product {
+    let command = CreateProduct {
+        name: ProductName::parse(name).expect("a product name"),
+        description: ProductDescription::parse(description).expect("a description"),
+        category: Slug::parse(category).expect("a category slug"),
+        price: Price::parse(price).expect("a price"),
+        stock: Stock::new(stock).expect("a stock"),
+        active,
+    };
+    Product::create(ProductId::new(), command, Currency::USD, SystemClock.now())
+}
+
+/// The items of a chart of `owner`'s with one series per name, each holding `points`, and one
+/// alert per series made by `alert`: for seeding fleets with batch writes (which moto serves
+/// faster than the transactions of the real use cases).
+pub fn chart_items(
+    owner: &str,
+    name: &str,
+    recipient: &str,
+    series: &[&str],
+    points: &[Point],
+    alert: impl Fn(&str) -> CreateAlert,
+    created: Timestamp,
+) -> Vec<Item> {
+    let command = CreateChart {
+        name: ChartName::parse(name).expect("a chart name"),
+        description: ChartDescription::parse("").expect("an empty description"),
+        recipients: vec![Email::parse(recipient).expect("a recipient")],
+    };
+    let mut chart = Chart::create(
+        CustomerId::parse(owner).expect("an owner"),
+        command,
+        created,
+    );
+    let names: Vec<Slug> = series
+        .iter()
+        .map(|s| Slug::parse(s).expect("a series name"))
+        .collect();
+    chart.add_series(&names).expect("at most 20 series");
+    let mut items = Vec::new();
+    for name in &names {
+        let mut data = Series::new(chart.id(), name.clone());
+        data.append(points);
+        items.push(new_item(&data).expect("a series item"));
+        chart.add_alert().expect("at most 50 alerts");
+        let alert = Alert::new(&chart, alert(name.as_str()), created);
+        items.push(new_item(&alert).expect("an alert item"));
+    }
+    items.push(new_item(&chart).expect("a chart item"));
+    items
+}
+
+/// The command of an alert `{series} > threshold`, averaged over `window` points.
+pub fn alert_above(
+    series: &str,
+    threshold: f64,
+    aggregation: Aggregation,
+    window: u16,
+) -> CreateAlert {
+    CreateAlert {
+        series: Slug::parse(series).expect("a series name"),
+        condition: Condition {
+            op: Op::Gt,
+            threshold,
+        },
+        aggregation,
+        window,
+        message: MessageTemplate::parse("{series} on {chart} is {value}").expect("a template"),
     }
 }
 
@@ -253,8 +339,32 @@ pub fn with_path_param(mut event: Value, name: &str, value: &str, raw_path: &str
     event
 }
 
+/// What a handler answered: its response, or the problem that becomes one.
+pub trait Reply {
+    fn response(&self) -> Response<Body>;
+}
+
+impl Reply for Response<Body> {
+    fn response(&self) -> Response<Body> {
+        let mut copy = Response::new(self.body().clone());
+        *copy.status_mut() = self.status();
+        *copy.headers_mut() = self.headers().clone();
+        copy
+    }
+}
+
+impl Reply for Answer {
+    fn response(&self) -> Response<Body> {
+        match self {
+            Ok(response) => response.response(),
+            Err(problem) => problem.clone().into_response(),
+        }
+    }
+}
+
 /// A response's status and JSON body.
-pub fn parts(response: &Response<Body>) -> (u16, Value) {
+pub fn parts(reply: &impl Reply) -> (u16, Value) {
+    let response = reply.response();
     let body = match response.body() {
         Body::Text(text) => text.as_bytes().to_vec(),
         Body::Binary(bytes) => bytes.clone(),

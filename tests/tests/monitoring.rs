@@ -2,18 +2,16 @@
 //! AWS-protocol server, reading the e-mails back from it.
 
 use adapters::config::AuthMode;
+use adapters::http::respond;
 use adapters::mail::SesMailer;
 use adapters::monitoring::DynamoMonitoringRepository;
-use adapters::store::new_item;
-use domain::monitoring::MonitoringRepository;
-use domain::monitoring::alert::{
-    Aggregation, Alert, AlertState, Condition, MessageTemplate, Mute, Op,
+use domain::monitoring::{
+    Aggregation, ChartStore, CreateAlert, EvaluationStore, MessageTemplate, Mute, Point,
 };
-use domain::monitoring::chart::{Chart, ChartDescription, ChartName, Point, Series};
-use domain::{AlertId, ChartId, Clock, CustomerId, Email, Slug, SystemClock, Timestamp};
+use domain::{AlertId, ChartId, Clock, SystemClock, Timestamp};
 use integration_tests::{
-    Stack, error_fields, event, parts, request, sent_emails, with_body, with_claims,
-    with_path_param, with_query,
+    Stack, alert_above, chart_items, error_fields, event, parts, request, sent_emails, with_body,
+    with_claims, with_path_param, with_query,
 };
 use serde_json::{Value, json};
 
@@ -239,7 +237,7 @@ async fn the_sample_events_drive_a_chart_from_creation_to_a_mute() {
         charts: monitor.charts(),
         auth: AuthMode::Jwt,
     };
-    let response = create_chart::handle(request(&event("create-chart.json")), &deps).await;
+    let response = respond(create_chart::handle(request(&event("create-chart.json")), &deps).await);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     let (status, chart) = parts(&response);
     assert_eq!(status, 201);
@@ -425,7 +423,7 @@ async fn the_largest_legal_chart_stays_bounded() {
     for s in &series {
         assert_eq!(s.len(), 1000);
         assert_eq!(
-            s.at.first(),
+            s.at_millis().first(),
             Some(&((start + 200) * 1000)),
             "the oldest 200 fell off"
         );
@@ -471,8 +469,11 @@ async fn concurrent_points_on_one_chart_are_never_lost() {
         .unwrap()
         .unwrap();
     let series = contents.series;
-    assert_eq!(contents.chart.series.len(), 9);
-    let shared = series.iter().find(|s| s.name.as_str() == "shared").unwrap();
+    assert_eq!(contents.chart.series_names().len(), 9);
+    let shared = series
+        .iter()
+        .find(|s| s.name().as_str() == "shared")
+        .unwrap();
     assert_eq!(shared.len(), 200, "every writer's points are kept");
     assert_eq!(series.iter().map(|s| s.len()).sum::<usize>(), 400);
 }
@@ -608,7 +609,7 @@ async fn mutes_belong_to_the_charts_owner_and_expire_on_their_own() {
     assert_eq!(monitor.mute("ada", "bad-id", None).await.0, 400);
 
     // A mute whose time has passed reads as no mute at all.
-    let owner = CustomerId::parse("ada").unwrap();
+    let chart_id = ChartId::parse(&chart).unwrap();
     let alert_id = AlertId::parse(&alert).unwrap();
     let expired = Mute {
         until: Some(now().saturating_sub(minutes(5))),
@@ -616,7 +617,7 @@ async fn mutes_belong_to_the_charts_owner_and_expire_on_their_own() {
     };
     monitor
         .charts()
-        .set_mute(&alert_id, &owner, Some(expired))
+        .set_mute(&chart_id, &alert_id, Some(expired))
         .await
         .unwrap()
         .unwrap();
@@ -937,7 +938,7 @@ async fn one_failing_chart_does_not_stop_the_others() {
         .update_item()
         .table_name(&monitor.stack.table)
         .key("pk", A::S(format!("CHART#{broken}")))
-        .key("sk", A::S(format!("ALERT#{}", alerts[0].id)))
+        .key("sk", A::S(format!("ALERT#{}", alerts[0].id())))
         .update_expression("SET #data = :garbage")
         .expression_attribute_names("#data", "data")
         .expression_attribute_values(":garbage", A::S("not a document".into()))
@@ -986,43 +987,21 @@ async fn a_tick_over_hundreds_of_charts_makes_a_fixed_number_of_calls_per_chart(
     let created = now().saturating_sub(minutes(1));
     let mut items = Vec::new();
     for i in 0..count {
-        let id = ChartId::new();
-        let chart = Chart {
-            id,
-            owner_id: CustomerId::parse("fleet").unwrap(),
-            name: ChartName::parse(&format!("Chart {i}")).unwrap(),
-            description: ChartDescription::parse("").unwrap(),
-            recipients: vec![Email::parse(&monitor.recipient).unwrap()],
-            created_at: created,
-            series: vec![Slug::parse("p99").unwrap()],
-            alert_count: 1,
-        };
-        let mut series = Series::new(id, Slug::parse("p99").unwrap());
-        series.append(&[Point {
-            at_millis: created.unix_millis(),
-            value: 900.0,
-        }]);
-        let alert = Alert {
-            id: AlertId::new(),
-            chart_id: id,
-            owner_id: chart.owner_id.clone(),
-            series: Slug::parse("p99").unwrap(),
-            condition: Condition {
-                op: Op::Gt,
-                threshold: 100.0,
+        items.extend(chart_items(
+            "fleet",
+            &format!("Chart {i}"),
+            &monitor.recipient,
+            &["p99"],
+            &[Point {
+                at_millis: created.unix_millis(),
+                value: 900.0,
+            }],
+            |series| CreateAlert {
+                message: MessageTemplate::parse("slow").unwrap(),
+                ..alert_above(series, 100.0, Aggregation::Last, 1)
             },
-            aggregation: Aggregation::Last,
-            window: 1,
-            message: MessageTemplate::parse("slow").unwrap(),
-            mute: None,
-            state: AlertState::Ok,
-            firing_since: None,
-            last_notified_at: None,
-            created_at: created,
-        };
-        items.push(new_item(&chart).unwrap());
-        items.push(new_item(&series).unwrap());
-        items.push(new_item(&alert).unwrap());
+            created,
+        ));
     }
     monitor.stack.store().batch_put(items).await.unwrap();
     let (store, calls) = monitor.stack.counted_store();

@@ -1,13 +1,14 @@
 //! create-order, get-order, cancel-order and the publish-events sweep against the local
 //! AWS-protocol server, reading published events back through an SQS queue.
 
+use adapters::catalog::DynamoProductRepository;
 use adapters::config::AuthMode;
 use adapters::events::EventBridgePublisher;
+use adapters::http::respond;
 use adapters::orders::DynamoOrderRepository;
-use adapters::products::DynamoProductRepository;
-use domain::order::{IdempotencyKey, KeyState, OrderRepository};
-use domain::product::{Product, ProductDescription, ProductName, ProductRepository, Stock};
-use domain::{Currency, CustomerId, Price, ProductId, Slug, Timestamp};
+use domain::catalog::ProductRepository;
+use domain::order::{IdempotencyKey, IdempotencyStore, KeyState};
+use domain::{Currency, CustomerId, ProductId, Timestamp};
 use integration_tests::{
     EventTap, Stack, error_fields, event, parts, request, with_body, with_claims, with_path_param,
 };
@@ -47,24 +48,12 @@ impl Shop {
     }
 
     async fn product(&self, name: &str, price: &str, stock: i64, active: bool) -> ProductId {
-        let now = Timestamp::parse("2026-11-21T10:00:00Z").unwrap();
-        let product = Product {
-            id: ProductId::new(),
-            name: ProductName::parse(name).unwrap(),
-            description: ProductDescription::parse("").unwrap(),
-            category: Slug::parse("things").unwrap(),
-            price: Price::parse(price).unwrap(),
-            currency: Currency::USD,
-            stock: Stock::new(stock).unwrap(),
-            active,
-            created_at: now,
-            updated_at: now,
-        };
+        let product = integration_tests::product(name, "", "things", price, stock, active);
         DynamoProductRepository::new(self.stack.store())
             .create(&product)
             .await
             .unwrap();
-        product.id
+        product.id()
     }
 
     async fn stock(&self, id: ProductId) -> u32 {
@@ -73,7 +62,7 @@ impl Shop {
             .await
             .unwrap()
             .unwrap()
-            .stock
+            .stock()
             .units()
     }
 
@@ -97,7 +86,7 @@ impl Shop {
                     .remove("idempotency-key");
             }
         }
-        let response = create_order::handle(request(&event), deps).await;
+        let response = respond(create_order::handle(request(&event), deps).await);
         let replayed = response
             .headers()
             .get("idempotent-replayed")

@@ -1,8 +1,9 @@
 //! create-product and get-product, from the sample events in `events/`, against the local
 //! AWS-protocol server.
 
+use adapters::catalog::DynamoProductRepository;
 use adapters::config::AuthMode;
-use adapters::products::DynamoProductRepository;
+use adapters::http::respond;
 use domain::Currency;
 use integration_tests::{
     Stack, error_fields, event, parts, request, with_body, with_claims, with_path_param,
@@ -55,11 +56,13 @@ async fn get(stack: &Stack, id: &str) -> (u16, Value) {
 #[tokio::test]
 async fn the_sample_events_create_and_read_a_product() {
     let stack = Stack::new().await;
-    let response = create_product::handle(
-        request(&event("create-product.json")),
-        &create_deps(&stack, AuthMode::Jwt),
-    )
-    .await;
+    let response = respond(
+        create_product::handle(
+            request(&event("create-product.json")),
+            &create_deps(&stack, AuthMode::Jwt),
+        )
+        .await,
+    );
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     let (status, created) = parts(&response);
     assert_eq!(status, 201);

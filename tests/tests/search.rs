@@ -1,32 +1,20 @@
 //! search-products against the local AWS-protocol server: every filter, text matching,
 //! pagination, refusals, and what a search reads as the catalog grows.
 
-use adapters::products::DynamoProductRepository;
-use domain::product::{Product, ProductDescription, ProductName, ProductRepository, Stock};
-use domain::{Currency, Price, ProductId, Slug, Timestamp};
+use adapters::catalog::{DynamoProductRepository, DynamoProductSearch};
+use domain::catalog::{Product, ProductRepository};
+
 use integration_tests::{Stack, error_fields, event, parts, request, with_query};
 use serde_json::Value;
 use std::collections::HashSet;
 
 fn product(name: &str, description: &str, category: &str, price: &str, stock: i64) -> Product {
-    let now = Timestamp::parse("2026-11-21T10:00:00Z").unwrap();
-    Product {
-        id: ProductId::new(),
-        name: ProductName::parse(name).unwrap(),
-        description: ProductDescription::parse(description).unwrap(),
-        category: Slug::parse(category).unwrap(),
-        price: Price::parse(price).unwrap(),
-        currency: Currency::USD,
-        stock: Stock::new(stock).unwrap(),
-        active: true,
-        created_at: now,
-        updated_at: now,
-    }
+    integration_tests::product(name, description, category, price, stock, true)
 }
 
 fn deps(stack: &Stack) -> search_products::Deps {
     search_products::Deps {
-        catalog: DynamoProductRepository::new(stack.store()),
+        catalog: DynamoProductSearch::new(stack.store()),
     }
 }
 
@@ -47,8 +35,14 @@ fn names(page: &Value) -> Vec<String> {
 /// A small catalog created through the repository's transactional create.
 async fn shop(stack: &Stack) -> DynamoProductRepository {
     let repository = DynamoProductRepository::new(stack.store());
-    let mut inactive = product("Hidden Blue Shirt", "Not for sale", "shirts", "5.00", 9);
-    inactive.active = false;
+    let inactive = integration_tests::product(
+        "Hidden Blue Shirt",
+        "Not for sale",
+        "shirts",
+        "5.00",
+        9,
+        false,
+    );
     for p in [
         product(
             "Blue Shirt",
@@ -286,15 +280,15 @@ async fn pages_neither_repeat_nor_skip_across_a_whole_walk() {
     let expected = |descending: bool, in_stock: bool| {
         let mut selected: Vec<&Product> = catalog
             .iter()
-            .filter(|p| !in_stock || p.stock.units() > 0)
+            .filter(|p| !in_stock || p.stock().units() > 0)
             .collect();
-        selected.sort_by_key(|p| (p.price, p.id));
+        selected.sort_by_key(|p| (p.price(), p.id()));
         if descending {
             selected.reverse();
         }
         selected
             .iter()
-            .map(|p| p.id.to_string())
+            .map(|p| p.id().to_string())
             .collect::<Vec<_>>()
     };
     assert_eq!(walk(&deps, &[], 7).await, expected(false, false));
@@ -407,12 +401,12 @@ async fn what_a_search_reads_does_not_grow_with_the_catalog() {
     for size in [100, 1000] {
         let stack = Stack::new().await;
         let (store, calls) = stack.counted_store();
-        let repository = DynamoProductRepository::new(store);
+        let repository = DynamoProductRepository::new(store.clone());
         let mut catalog = matching.clone();
         catalog.extend(filler(size - matching.len()));
         repository.import(&catalog).await.unwrap();
         let deps = search_products::Deps {
-            catalog: repository,
+            catalog: DynamoProductSearch::new(store),
         };
         let mut per_search = Vec::new();
         for params in searches {
@@ -430,7 +424,7 @@ async fn what_a_search_reads_does_not_grow_with_the_catalog() {
     );
     for (search, (calls, items)) in searches.iter().zip(&reads[0]) {
         assert!(
-            *calls <= 2 * adapters::search::MAX_ROUNDS,
+            *calls <= 2 * adapters::catalog::MAX_ROUNDS,
             "{search:?}: {calls} calls"
         );
         assert!(*items <= 4 * 11 * 2, "{search:?}: {items} items");

@@ -1,8 +1,8 @@
 //! The JSON-document repository against the local AWS-protocol server.
 
 use adapters::store::{
-    Condition, Document, DocumentStore, Index, IndexKeys, Key, Query, SortKey, StoreError, Write,
-    decode,
+    Condition, Document, DocumentStore, Index, IndexKeys, Key, Query, SortKey, StoreError, Update,
+    Write, decode,
 };
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::{Cursor, Limit};
@@ -342,16 +342,15 @@ async fn conditional_updates_in_a_transaction_bump_the_version() {
     };
     store.create(&doc).await.unwrap();
     let take = |n: u32| {
-        Write::update(
-            &doc.key(),
+        let update = Update::new(
+            doc.key(),
             "SET #data.#revision = #data.#revision - :n",
             Condition::new("#data.#revision >= :n")
                 .name("#data", "data")
                 .name("#revision", "revision")
                 .value(":n", AttributeValue::N(n.to_string())),
-            store.table(),
-        )
-        .unwrap()
+        );
+        Write::update(update, store.table()).unwrap()
     };
 
     store.transact(vec![take(3)]).await.unwrap();

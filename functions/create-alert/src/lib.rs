@@ -1,22 +1,14 @@
 //! `POST /charts/{id}/alerts` (the owner): adds an alert on one of the chart's series.
 
-use adapters::http::{self, Fields};
-use adapters::problem::Problem;
-use domain::monitoring::alert::{CreateAlert, CreateAlertInput};
-use domain::monitoring::create_alert;
+use adapters::http::{self, Answer, Fields};
+use domain::monitoring::{CreateAlert, CreateAlertInput, create_alert};
 use domain::{ChartId, Clock, SystemClock, Validation};
+use lambda_http::Request;
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, Response};
 
-pub use adapters::monitoring::HttpDeps as Deps;
+pub use adapters::lambda::ChartOwnerDeps as Deps;
 
-pub async fn handle(request: Request, deps: &Deps) -> Response<Body> {
-    run(request, deps)
-        .await
-        .unwrap_or_else(Problem::into_response)
-}
-
-async fn run(request: Request, deps: &Deps) -> Result<Response<Body>, Problem> {
+pub async fn handle(request: Request, deps: &Deps) -> Answer {
     let caller = http::caller(&request, deps.auth)?;
     let chart_id = http::path_param(&request, "id", ChartId::parse)?;
     let body = http::json_object(&request)?;

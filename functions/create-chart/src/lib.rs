@@ -1,21 +1,13 @@
 //! `POST /charts` (a customer, who owns it).
 
-use adapters::http::{self, Fields};
-use adapters::problem::Problem;
-use domain::monitoring::chart::{CreateChart, CreateChartInput};
-use domain::monitoring::create_chart;
+use adapters::http::{self, Answer, Fields};
+use domain::monitoring::{CreateChart, CreateChartInput, create_chart};
 use domain::{SystemClock, Validation};
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 
-pub use adapters::monitoring::HttpDeps as Deps;
+pub use adapters::lambda::ChartOwnerDeps as Deps;
 
-pub async fn handle(request: Request, deps: &Deps) -> Response<Body> {
-    run(request, deps)
-        .await
-        .unwrap_or_else(Problem::into_response)
-}
-
-async fn run(request: Request, deps: &Deps) -> Result<Response<Body>, Problem> {
+pub async fn handle(request: Request, deps: &Deps) -> Answer {
     let caller = http::caller(&request, deps.auth)?;
     let body = http::json_object(&request)?;
     let mut validation = Validation::new();
@@ -32,7 +24,7 @@ async fn run(request: Request, deps: &Deps) -> Result<Response<Body>, Problem> {
     let command = validation.finish(|| command)?;
     let chart = create_chart(&caller, command, &SystemClock, &deps.charts).await?;
     Ok(http::created(
-        &format!("/charts/{}", chart.id),
+        &format!("/charts/{}", chart.id()),
         &chart.view(),
     ))
 }

@@ -1,40 +1,23 @@
 //! `POST /products` (admins): adds a product to the catalog.
 
-use adapters::config::{self, AuthMode, ConfigError};
-use adapters::http::{self, Fields, JsonObject};
-use adapters::problem::Problem;
-use adapters::products::DynamoProductRepository;
-use adapters::store::DocumentStore;
-use domain::product::{CreateProduct, CreateProductInput, create_product};
+use adapters::catalog::DynamoProductRepository;
+use adapters::config::AuthMode;
+use adapters::http::{self, Answer, Fields, JsonObject, Problem};
+use domain::catalog::{CreateProduct, CreateProductInput, create_product};
 use domain::{Currency, SystemClock, Validation};
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 
-pub struct Deps {
-    pub products: DynamoProductRepository,
-    pub auth: AuthMode,
-    pub currency: Currency,
-}
-
-impl Deps {
-    pub fn from_env(aws: &config::SdkConfig) -> Result<Self, ConfigError> {
-        Ok(Self {
-            products: DynamoProductRepository::new(DocumentStore::from_env(aws)?),
-            auth: config::auth_mode()?,
-            currency: config::currency()?,
-        })
+adapters::dependencies! {
+    pub struct Deps {
+        pub products: DynamoProductRepository,
+        pub auth: AuthMode,
+        pub currency: Currency,
     }
 }
 
-pub async fn handle(request: Request, deps: &Deps) -> Response<Body> {
-    run(request, deps)
-        .await
-        .unwrap_or_else(Problem::into_response)
-}
-
-async fn run(request: Request, deps: &Deps) -> Result<Response<Body>, Problem> {
+pub async fn handle(request: Request, deps: &Deps) -> Answer {
     let caller = http::caller(&request, deps.auth)?;
-    let body = http::json_object(&request)?;
-    let command = parse(&body)?;
+    let command = parse(&http::json_object(&request)?)?;
     let product = create_product(
         &caller,
         command,
@@ -44,7 +27,7 @@ async fn run(request: Request, deps: &Deps) -> Result<Response<Body>, Problem> {
     )
     .await?;
     Ok(http::created(
-        &format!("/products/{}", product.id),
+        &format!("/products/{}", product.id()),
         &product,
     ))
 }

@@ -13,12 +13,11 @@
 //! (`detail.chart_id`) serve targeted re-evaluation.
 
 use adapters::config::{ConfigError, SdkConfig};
+use adapters::lambda::FromEnv;
 use adapters::mail::SesMailer;
 use adapters::monitoring::DynamoMonitoringRepository;
-use adapters::problem::chain;
-use adapters::store::DocumentStore;
 use domain::monitoring::{SHARDS, Scope, Tick, TickSummary, evaluate_alerts};
-use domain::{ChartId, Timestamp};
+use domain::{Causes, ChartId, Timestamp};
 use lambda_runtime::Diagnostic;
 use serde_json::Value;
 
@@ -32,10 +31,10 @@ pub struct Deps {
     pub repeat_interval: time::Duration,
 }
 
-impl Deps {
-    pub fn from_env(aws: &SdkConfig) -> Result<Self, ConfigError> {
+impl FromEnv for Deps {
+    fn from_env(aws: &SdkConfig) -> Result<Self, ConfigError> {
         Ok(Self {
-            charts: DynamoMonitoringRepository::new(DocumentStore::from_env(aws)?),
+            charts: DynamoMonitoringRepository::from_env(aws)?,
             mailer: SesMailer::from_env(aws)?,
             repeat_interval: repeat_interval(
                 std::env::var("ALERT_REPEAT_INTERVAL").ok().as_deref(),
@@ -131,7 +130,7 @@ pub async fn handle(event: Value, deps: &Deps) -> Result<TickSummary, EvaluateEr
     )
     .await
     .map_err(|e| {
-        let cause = chain(e.as_ref());
+        let cause = Causes(&e).to_string();
         tracing::error!(error = %cause, tick = %tick.id, "evaluation failed");
         EvaluateError::Transient(cause)
     })?;

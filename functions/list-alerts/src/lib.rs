@@ -1,21 +1,14 @@
 //! `GET /charts/{id}/alerts` (the owner): the chart's alerts, a page at a time.
 
-use adapters::http;
-use adapters::problem::Problem;
+use adapters::http::{self, Answer};
 use domain::monitoring::list_alerts;
 use domain::{ChartId, Clock, SystemClock};
+use lambda_http::Request;
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, Response};
 
-pub use adapters::monitoring::HttpDeps as Deps;
+pub use adapters::lambda::ChartOwnerDeps as Deps;
 
-pub async fn handle(request: Request, deps: &Deps) -> Response<Body> {
-    run(request, deps)
-        .await
-        .unwrap_or_else(Problem::into_response)
-}
-
-async fn run(request: Request, deps: &Deps) -> Result<Response<Body>, Problem> {
+pub async fn handle(request: Request, deps: &Deps) -> Answer {
     let caller = http::caller(&request, deps.auth)?;
     let chart_id = http::path_param(&request, "id", ChartId::parse)?;
     let (limit, cursor) = http::page_params(&request)?;

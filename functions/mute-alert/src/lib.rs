@@ -1,23 +1,15 @@
 //! `POST /alerts/{id}/mute` mutes (body optional: `until`, `reason`), `DELETE` unmutes; the
 //! chart's owner only. Both answer 200 with the alert.
 
-use adapters::http::{self, Fields};
-use adapters::problem::Problem;
-use domain::monitoring::alert::MuteRequest;
-use domain::monitoring::mute_alert;
+use adapters::http::{self, Answer, Fields, Problem};
+use domain::monitoring::{MuteRequest, mute_alert};
 use domain::{AlertId, Clock, SystemClock, Validation};
+use lambda_http::Request;
 use lambda_http::http::{Method, StatusCode};
-use lambda_http::{Body, Request, Response};
 
-pub use adapters::monitoring::HttpDeps as Deps;
+pub use adapters::lambda::ChartOwnerDeps as Deps;
 
-pub async fn handle(request: Request, deps: &Deps) -> Response<Body> {
-    run(request, deps)
-        .await
-        .unwrap_or_else(Problem::into_response)
-}
-
-async fn run(request: Request, deps: &Deps) -> Result<Response<Body>, Problem> {
+pub async fn handle(request: Request, deps: &Deps) -> Answer {
     let caller = http::caller(&request, deps.auth)?;
     let alert_id = http::path_param(&request, "id", AlertId::parse)?;
     let now = SystemClock.now();

@@ -1,11 +1,9 @@
 //! The outbox sweep, on an EventBridge schedule (every minute): publishes every order event
 //! whose publish right after its order failed, so no stored order is left without its event.
 
-use adapters::config::{ConfigError, SdkConfig};
 use adapters::events::EventBridgePublisher;
 use adapters::orders::DynamoOrderRepository;
-use adapters::problem::chain;
-use adapters::store::DocumentStore;
+use domain::Causes;
 use domain::order::publish_pending_events;
 use serde_json::{Value, json};
 
@@ -14,17 +12,10 @@ const PAGE: u16 = 100;
 /// Pages one invocation sweeps at most, to stay well inside the function's timeout.
 const MAX_PAGES: usize = 20;
 
-pub struct Deps {
-    pub orders: DynamoOrderRepository,
-    pub events: EventBridgePublisher,
-}
-
-impl Deps {
-    pub fn from_env(aws: &SdkConfig) -> Result<Self, ConfigError> {
-        Ok(Self {
-            orders: DynamoOrderRepository::new(DocumentStore::from_env(aws)?),
-            events: EventBridgePublisher::from_env(aws)?,
-        })
+adapters::dependencies! {
+    pub struct Deps {
+        pub orders: DynamoOrderRepository,
+        pub events: EventBridgePublisher,
     }
 }
 
@@ -36,7 +27,7 @@ pub async fn handle(_scheduled: Value, deps: &Deps) -> Result<Value, String> {
         let count = publish_pending_events(PAGE, &deps.orders, &deps.events)
             .await
             .map_err(|e| {
-                let cause = chain(e.as_ref());
+                let cause = Causes(&e).to_string();
                 tracing::error!(error = %cause, published, "outbox sweep failed");
                 cause
             })?;

@@ -1,12 +1,4 @@
-use adapters::config;
-use lambda_http::{Error, service_fn};
-
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Error> {
-    adapters::init_tracing();
-    let deps = record_points::Deps::from_env(&config::aws().await?)?;
-    lambda_http::run(service_fn(|request| async {
-        Ok::<_, Error>(record_points::handle(request, &deps).await)
-    }))
-    .await
+async fn main() -> Result<(), lambda_http::Error> {
+    adapters::lambda::serve_http(record_points::handle).await
 }

@@ -1,24 +1,15 @@
 //! `GET /products` (anyone): search the active catalog, a page at a time.
 
-use adapters::config::{ConfigError, SdkConfig};
-use adapters::http;
-use adapters::problem::Problem;
-use adapters::products::DynamoProductRepository;
-use adapters::store::DocumentStore;
+use adapters::catalog::DynamoProductSearch;
+use adapters::http::{self, Answer, Problem};
 use domain::Validation;
-use domain::search::{SearchCriteria, SearchInput, search_products};
+use domain::catalog::{SearchCriteria, SearchInput, search_products};
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::{Request, RequestExt};
 
-pub struct Deps {
-    pub catalog: DynamoProductRepository,
-}
-
-impl Deps {
-    pub fn from_env(aws: &SdkConfig) -> Result<Self, ConfigError> {
-        Ok(Self {
-            catalog: DynamoProductRepository::new(DocumentStore::from_env(aws)?),
-        })
+adapters::dependencies! {
+    pub struct Deps {
+        pub catalog: DynamoProductSearch,
     }
 }
 
@@ -33,13 +24,7 @@ const PARAMETERS: [&str; 8] = [
     "cursor",
 ];
 
-pub async fn handle(request: Request, deps: &Deps) -> Response<Body> {
-    run(request, deps)
-        .await
-        .unwrap_or_else(Problem::into_response)
-}
-
-async fn run(request: Request, deps: &Deps) -> Result<Response<Body>, Problem> {
+pub async fn handle(request: Request, deps: &Deps) -> Answer {
     let criteria = parse(&request)?;
     let page = search_products(&criteria, &deps.catalog).await?;
     Ok(http::json(StatusCode::OK, &page))

@@ -7,7 +7,7 @@ use std::fmt;
 /// The identity provider's subject (`sub`). Not necessarily a UUID: any provider's subject
 /// of 1 to 128 visible characters is accepted.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(try_from = "String", into = "String")]
 pub struct CustomerId(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -29,6 +29,8 @@ impl CustomerId {
         &self.0
     }
 }
+
+crate::parsed_from_string!(CustomerId, InvalidCustomerId);
 
 impl fmt::Display for CustomerId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -6,7 +6,7 @@ use std::fmt;
 /// Text of `MIN..=MAX` characters (Unicode scalar values) after trimming surrounding white
 /// space. Control characters other than line breaks and tabs are refused.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(try_from = "String", into = "String")]
 pub struct Text<const MIN: usize, const MAX: usize>(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,6 +38,8 @@ impl<const MIN: usize, const MAX: usize> Text<MIN, MAX> {
     }
 }
 
+crate::parsed_from_string!(Text<MIN, MAX>, TextError, const MIN: usize, const MAX: usize);
+
 impl<const MIN: usize, const MAX: usize> fmt::Display for Text<MIN, MAX> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -46,7 +48,7 @@ impl<const MIN: usize, const MAX: usize> fmt::Display for Text<MIN, MAX> {
 
 /// A lowercase identifier for URLs and keys: `a-z`, `0-9` and `-`, 1 to 40 characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(try_from = "String", into = "String")]
 pub struct Slug(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -73,6 +75,8 @@ impl Slug {
     }
 }
 
+crate::parsed_from_string!(Slug, InvalidSlug);
+
 impl fmt::Display for Slug {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -81,7 +85,7 @@ impl fmt::Display for Slug {
 
 /// An e-mail address, checked against the RFC 5322 addr-spec grammar by `email_address`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(try_from = "String", into = "String")]
 pub struct Email(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -107,6 +111,8 @@ impl Email {
         &self.0
     }
 }
+
+crate::parsed_from_string!(Email, InvalidEmail);
 
 impl fmt::Display for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -171,6 +177,18 @@ mod tests {
         ] {
             assert_eq!(Email::parse(bad), Err(InvalidEmail), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn deserialising_goes_through_parse() {
+        let read: Name = serde_json::from_str("\"  Blue \"").unwrap();
+        assert_eq!(read.as_str(), "Blue");
+        assert!(serde_json::from_str::<Name>("\"\"").is_err());
+        assert!(serde_json::from_str::<Name>("\"bell\\u0007\"").is_err());
+        assert!(serde_json::from_str::<Slug>("\"Not A Slug\"").is_err());
+        assert!(serde_json::from_str::<Email>("\"nope\"").is_err());
+        let email: Email = serde_json::from_str("\"a@example.com\"").unwrap();
+        assert_eq!(serde_json::to_string(&email).unwrap(), "\"a@example.com\"");
     }
 
     proptest! {

@@ -1,8 +1,10 @@
 //! Evaluating one chart's alerts at one instant: the new states, and the report to send.
 //! Pure: the use case loads the chart and stores what this decides.
 
-use super::alert::{Alert, AlertState, format_number};
-use super::chart::{Chart, Series};
+use super::alert::{Alert, AlertState, Evaluated, Notice};
+use super::chart::Chart;
+use super::series::Series;
+use super::template::format_number;
 use crate::{AlertId, Timestamp};
 use time::Duration;
 
@@ -37,11 +39,8 @@ pub struct ChartEvaluation {
     pub firing: usize,
 }
 
-/// Evaluates every unmuted alert of a chart over its series at `now`.
-///
-/// An alert is `no_data` when its series has fewer points than its window. The report lists
-/// alerts that start firing, that are still firing and were last reported at least
-/// `repeat_interval` ago, and that stopped firing since their last report.
+/// Evaluates every unmuted alert of a chart over its series at `now` ([`Alert::evaluate`]),
+/// and renders the report of those that have something to tell.
 pub fn evaluate_chart(
     chart: &Chart,
     series: &[Series],
@@ -56,47 +55,29 @@ pub fn evaluate_chart(
     let mut firing = 0;
     for alert in alerts.iter().filter(|a| !a.is_muted(now)) {
         evaluated += 1;
-        let value = series
-            .iter()
-            .find(|s| s.name == alert.series)
-            .and_then(|s| s.newest(usize::from(alert.window)))
-            .and_then(|values| alert.aggregation.apply(values));
-        let state = match value {
-            None => AlertState::NoData,
-            Some(v) if alert.condition.op.holds(v, alert.condition.threshold) => AlertState::Firing,
-            Some(_) => AlertState::Ok,
-        };
-        let mut next = alert.clone();
-        next.state = state;
-        let line = |alert: &Alert| ReportLine {
-            alert_id: alert.id,
-            message: alert.message.render(
-                chart.name.as_str(),
-                alert.series.as_str(),
-                value,
-                alert.condition.threshold,
-            ),
-            series: alert.series.to_string(),
+        let data = series.iter().find(|s| s.name() == &alert.series);
+        let Evaluated {
+            next,
             value,
-            state,
+            notice,
+        } = alert.evaluate(data, now, repeat_interval);
+        firing += usize::from(next.state == AlertState::Firing);
+        let line = || ReportLine {
+            alert_id: next.id,
+            message: next.message.render(
+                chart.name.as_str(),
+                next.series.as_str(),
+                value,
+                next.condition.threshold,
+            ),
+            series: next.series.to_string(),
+            value,
+            state: next.state,
         };
-        if state == AlertState::Firing {
-            firing += 1;
-            let starts = alert.state != AlertState::Firing;
-            let due = alert
-                .last_notified_at
-                .is_none_or(|last| now.elapsed_since(last) >= repeat_interval);
-            if starts {
-                next.firing_since = Some(now);
-            }
-            if starts || due {
-                next.last_notified_at = Some(now);
-                firing_lines.push(line(&next));
-            }
-        } else if alert.state == AlertState::Firing {
-            next.firing_since = None;
-            next.last_notified_at = Some(now);
-            resolved_lines.push(line(&next));
+        match notice {
+            Some(Notice::Firing) => firing_lines.push(line()),
+            Some(Notice::Resolved) => resolved_lines.push(line()),
+            None => {}
         }
         if next != *alert {
             changed.push(next);
@@ -192,8 +173,10 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::monitoring::alert::{Aggregation, Condition, MessageTemplate, Mute, Op};
-    use crate::monitoring::chart::{ChartDescription, ChartName, Point};
+    use crate::monitoring::alert::{Aggregation, Condition, Mute, Op};
+    use crate::monitoring::chart::{ChartDescription, ChartName};
+    use crate::monitoring::series::Point;
+    use crate::monitoring::template::MessageTemplate;
     use crate::{AlertId, ChartId, CustomerId, Email, Slug};
 
     fn at(text: &str) -> Timestamp {

@@ -1,19 +1,7 @@
 //! Catalog search on DynamoDB alone: index entries written with the product, and a search
 //! that reads a bounded number of them per page.
 //!
-//! # Entries
-//!
-//! Every active product has, in the same transaction as the product itself:
-//!
-//! | partition (`pk`) | for |
-//! |---|---|
-//! | `SEARCH#ALL` | browsing the whole catalog |
-//! | `SEARCH#CATEGORY#<slug>` | browsing one category |
-//! | `SEARCH#TERM#<prefix>` | each prefix (2 to 20 letters) of its words, at most 90 ([`domain::search::index_prefixes`]) |
-//!
-//! The sort key is `<price in cents, 10 digits>#<product id>`, so a partition lists its
-//! products by price with ties by id, and a price range is a key condition. Each entry also
-//! holds the product's category and its folded word list (` blue shirt cotton `).
+//! The entries it reads are described in [`super::search_index`].
 //!
 //! # A search
 //!
@@ -40,93 +28,20 @@
 //!
 //! A user who needs relevance, typo tolerance or facets would stream the table (DynamoDB
 //! Streams) into OpenSearch (or OpenSearch Serverless) and point `search-products` at it; the
-//! [`domain::search::ProductSearch`] port is the seam: only this module would change.
+//! [`domain::catalog::ProductSearch`] port is the seam: only this module would change.
 
-use crate::products::{DynamoProductRepository, product_key};
-use crate::store::{Condition, Document, Item, Key, Query, SortKey, StoreError};
+use super::keys::product_key;
+use super::search_index::{SearchEntry, browse_partition, cents, term_partition};
+use crate::store::{Condition, DocumentStore, Item, Key, Query, SortKey, StoreError, decode};
 use anyhow::Context;
 use aws_sdk_dynamodb::types::AttributeValue;
-use domain::product::Product;
-use domain::search::{
-    MAX_PREFIX, ProductSearch, SearchCriteria, SearchError, SortOrder, index_prefixes,
-    product_words,
-};
-use domain::{Money, Page, ProductId, Slug};
-use rust_decimal::prelude::ToPrimitive;
-use serde::{Deserialize, Serialize};
+use domain::catalog::search::MAX_PREFIX;
+use domain::catalog::{Product, ProductSearch, SearchCriteria, SearchFailed, SortOrder};
+use domain::{Page, ProductId};
 use std::collections::HashMap;
 
 /// Query-and-check rounds one request may make before it returns a short page.
 pub const MAX_ROUNDS: usize = 4;
-
-/// One index entry of one product.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct SearchEntry {
-    partition: String,
-    product_id: ProductId,
-    price_cents: u64,
-    category: Slug,
-    words: String,
-}
-
-impl Document for SearchEntry {
-    const ENTITY: &'static str = "search_entry";
-    const SCHEMA_VERSION: u32 = 1;
-
-    fn key(&self) -> Key {
-        Key::new(
-            &self.partition,
-            sort_key(self.price_cents, &self.product_id),
-        )
-    }
-}
-
-fn sort_key(cents: u64, id: &ProductId) -> String {
-    format!("{cents:010}#{id}")
-}
-
-fn cents(money: Money) -> u64 {
-    (money.amount() * rust_decimal::Decimal::ONE_HUNDRED)
-        .to_u64()
-        .unwrap_or(u64::MAX)
-}
-
-fn browse_partition(category: Option<&Slug>) -> String {
-    match category {
-        Some(category) => format!("SEARCH#CATEGORY#{category}"),
-        None => "SEARCH#ALL".to_owned(),
-    }
-}
-
-fn term_partition(prefix: &str) -> String {
-    format!("SEARCH#TERM#{prefix}")
-}
-
-/// The entries a product is found through; none for an inactive product.
-pub(crate) fn entries_for(product: &Product) -> Vec<SearchEntry> {
-    if !product.active {
-        return Vec::new();
-    }
-    let words = product_words(product);
-    let word_list = format!(" {} ", words.join(" "));
-    let entry = |partition: String| SearchEntry {
-        partition,
-        product_id: product.id,
-        price_cents: cents(product.price.money()),
-        category: product.category.clone(),
-        words: word_list.clone(),
-    };
-    let mut entries = vec![
-        entry(browse_partition(None)),
-        entry(browse_partition(Some(&product.category))),
-    ];
-    entries.extend(
-        index_prefixes(&words)
-            .into_iter()
-            .map(|prefix| entry(term_partition(&prefix))),
-    );
-    entries
-}
 
 /// The query a search runs, before any cursor.
 fn plan(criteria: &SearchCriteria) -> Query {
@@ -180,7 +95,17 @@ fn plan(criteria: &SearchCriteria) -> Query {
     query
 }
 
-impl DynamoProductRepository {
+/// The catalog's search over its index entries.
+#[derive(Debug, Clone)]
+pub struct DynamoProductSearch {
+    store: DocumentStore,
+}
+
+impl DynamoProductSearch {
+    pub fn new(store: DocumentStore) -> Self {
+        Self { store }
+    }
+
     async fn search_page(&self, criteria: &SearchCriteria) -> Result<Page<Product>, StoreError> {
         let query = plan(criteria);
         let page_size = usize::from(criteria.limit.get());
@@ -194,28 +119,26 @@ impl DynamoProductRepository {
         let mut found: Vec<(Product, Item)> = Vec::new();
         for _ in 0..MAX_ROUNDS {
             let (entries, last_evaluated) = self
-                .store()
+                .store
                 .query_items(&query, read_limit, start.take())
                 .await?;
             let ids = entries
                 .iter()
-                .map(|item| {
-                    crate::store::decode::<SearchEntry>(item.clone()).map(|e| e.doc.product_id)
-                })
+                .map(|item| decode::<SearchEntry>(item.clone()).map(|e| e.doc.product_id))
                 .collect::<Result<Vec<_>, _>>()?;
             let keys: Vec<Key> = ids.iter().map(product_key).collect();
             let mut products: HashMap<ProductId, Product> = self
-                .store()
+                .store
                 .batch_get::<Product>(&keys)
                 .await?
                 .into_iter()
-                .map(|v| (v.doc.id, v.doc))
+                .map(|v| (v.doc.id(), v.doc))
                 .collect();
             for (id, entry) in ids.iter().zip(entries) {
                 let Some(product) = products.remove(id) else {
                     continue; // an entry whose product is gone: skip it
                 };
-                if product.active && (!criteria.in_stock || product.stock.units() > 0) {
+                if product.is_active() && (!criteria.in_stock || product.stock().units() > 0) {
                     found.push((product, entry));
                 }
             }
@@ -247,11 +170,11 @@ impl DynamoProductRepository {
     }
 }
 
-impl ProductSearch for DynamoProductRepository {
-    async fn search(&self, criteria: &SearchCriteria) -> Result<Page<Product>, SearchError> {
+impl ProductSearch for DynamoProductSearch {
+    async fn search(&self, criteria: &SearchCriteria) -> Result<Page<Product>, SearchFailed> {
         self.search_page(criteria).await.map_err(|e| match e {
-            StoreError::InvalidCursor(_) => SearchError::InvalidCursor,
-            other => SearchError::Unexpected(other.into()),
+            StoreError::InvalidCursor(_) => SearchFailed::InvalidCursor,
+            other => SearchFailed::Unexpected(other.into()),
         })
     }
 }
@@ -260,7 +183,7 @@ impl ProductSearch for DynamoProductRepository {
 mod tests {
     use super::*;
     use domain::Validation;
-    use domain::search::SearchInput;
+    use domain::catalog::SearchInput;
 
     fn criteria(q: &str, category: Option<&str>) -> SearchCriteria {
         let mut validation = Validation::new();

@@ -1,13 +1,10 @@
-//! The HTTP edge shared by the functions: identity, JSON bodies, path and query parameters,
-//! and responses. Problem responses for each use case's errors live in [`crate::problem`].
+//! JSON request bodies: size and type checks, and [`Fields`], which reads an object's fields
+//! recording every wrong type and unknown field.
 
-use crate::config::AuthMode;
-use crate::problem::Problem;
-use domain::{Caller, Cursor, CustomerId, Email, FieldError, Limit, Validation};
-use lambda_http::http::{HeaderMap, StatusCode, header};
-use lambda_http::request::RequestContext;
-use lambda_http::{Body, Request, RequestExt, Response};
-use serde::Serialize;
+use super::problem::Problem;
+use domain::Validation;
+use lambda_http::http::header;
+use lambda_http::{Body, Request};
 use serde_json::{Map, Value};
 
 /// A request body's top-level object.
@@ -15,58 +12,6 @@ pub type JsonObject = Map<String, Value>;
 
 /// Bodies larger than this are refused with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
-
-/// The authenticated caller, or 401.
-///
-/// With [`AuthMode::Jwt`] the identity is the JWT authorizer's claims (`sub`, `email`,
-/// `cognito:groups`); the local headers are ignored. With [`AuthMode::LocalHeaders`] the
-/// `x-customer-id`, `x-customer-email` and `x-customer-groups` headers stand in for them.
-pub fn caller(request: &Request, mode: AuthMode) -> Result<Caller, Problem> {
-    let identity = match mode {
-        AuthMode::Jwt => jwt_identity(request),
-        AuthMode::LocalHeaders => header_identity(request.headers()),
-    };
-    identity.ok_or_else(Problem::unauthorized)
-}
-
-fn jwt_identity(request: &Request) -> Option<Caller> {
-    let Some(RequestContext::ApiGatewayV2(context)) = request.request_context_ref() else {
-        return None;
-    };
-    let claims = &context.authorizer.as_ref()?.jwt.as_ref()?.claims;
-    Some(Caller {
-        customer_id: CustomerId::parse(claims.get("sub")?).ok()?,
-        email: claims.get("email").and_then(|e| Email::parse(e).ok()),
-        admin: claims
-            .get("cognito:groups")
-            .is_some_and(|groups| parse_groups(groups).any(|g| g == "admin")),
-    })
-}
-
-fn header_identity(headers: &HeaderMap) -> Option<Caller> {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    Some(Caller {
-        customer_id: CustomerId::parse(text("x-customer-id")?.trim()).ok()?,
-        email: text("x-customer-email").and_then(|e| Email::parse(e).ok()),
-        admin: text("x-customer-groups")
-            .is_some_and(|groups| groups.split(',').any(|g| g.trim() == "admin")),
-    })
-}
-
-/// Groups as API Gateway passes them: `[admin ops]`, or a JSON array `["admin","ops"]`.
-fn parse_groups(text: &str) -> Box<dyn Iterator<Item = String> + '_> {
-    if let Ok(groups) = serde_json::from_str::<Vec<String>>(text) {
-        return Box::new(groups.into_iter());
-    }
-    Box::new(
-        text.trim()
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .split([' ', ','])
-            .filter(|g| !g.is_empty())
-            .map(str::to_owned),
-    )
-}
 
 /// The body as a JSON object: 413 when too large, 415 when declared as something other than
 /// JSON, 400 when it is not a JSON object.
@@ -201,6 +146,35 @@ impl<'a> Fields<'a> {
         self.typed(name, validation, "an object", Value::as_object)
     }
 
+    /// An array of objects: each element read by `read` through its own [`Fields`] at
+    /// `name[i]` (unknown fields of an element recorded too); an element that is not an
+    /// object is recorded, and read as `T::default()`.
+    pub fn objects<T: Default>(
+        &mut self,
+        name: &'static str,
+        validation: &mut Validation,
+        mut read: impl FnMut(&mut Fields<'a>, &mut Validation) -> T,
+    ) -> Option<Vec<T>> {
+        let list = self.array(name, validation)?;
+        let path = self.path_of(name);
+        Some(
+            list.iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    let path = format!("{path}[{i}]");
+                    let Some(object) = item.as_object() else {
+                        validation.push(path, "must be an object");
+                        return T::default();
+                    };
+                    let mut fields = Fields::nested(object, path);
+                    let value = read(&mut fields, validation);
+                    fields.deny_unknown(validation);
+                    value
+                })
+                .collect(),
+        )
+    }
+
     /// Records every field that no reader asked for.
     pub fn deny_unknown(self, validation: &mut Validation) {
         let mut unknown: Vec<&String> = self
@@ -215,84 +189,9 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// A path parameter parsed by `parse`; 400 naming the parameter when it does not parse.
-pub fn path_param<T, E: std::fmt::Display>(
-    request: &Request,
-    name: &str,
-    parse: impl FnOnce(&str) -> Result<T, E>,
-) -> Result<T, Problem> {
-    let params = request.path_parameters();
-    let text = params.first(name).unwrap_or("");
-    parse(text).map_err(|e| {
-        Problem::invalid_fields(vec![FieldError {
-            field: name.to_owned(),
-            message: e.to_string(),
-        }])
-    })
-}
-
-/// `?limit=` (1..100, default 20) and `?cursor=` of a list route; 400 naming either.
-pub fn page_params(request: &Request) -> Result<(Limit, Option<Cursor>), Problem> {
-    let params = request.query_string_parameters();
-    let mut validation = Validation::new();
-    for (name, _) in params.iter() {
-        if name != "limit" && name != "cursor" {
-            validation.push(name, "is not a known parameter");
-        }
-    }
-    let limit = validation.check("limit", Limit::parse(params.first("limit")));
-    let cursor = match params.first("cursor") {
-        Some("") => {
-            validation.push("cursor", "must not be empty");
-            None
-        }
-        other => other.map(|c| Cursor::new(c.to_owned())),
-    };
-    Ok(validation.finish(|| Some((limit?, cursor)))?)
-}
-
-/// A JSON response.
-pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Response<Body> {
-    match serde_json::to_string(body) {
-        Ok(text) => Response::builder()
-            .status(status)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::Text(text))
-            .unwrap_or_else(|_| Problem::internal().into_response()),
-        Err(e) => {
-            tracing::error!(error = %e, "could not serialize a response");
-            Problem::internal().into_response()
-        }
-    }
-}
-
-/// 201 with `location`.
-pub fn created<T: Serialize>(location: &str, body: &T) -> Response<Body> {
-    let mut response = json(StatusCode::CREATED, body);
-    if let Ok(value) = location.parse() {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    response
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn groups_in_both_forms() {
-        assert_eq!(
-            parse_groups("[admin ops]").collect::<Vec<_>>(),
-            ["admin", "ops"]
-        );
-        assert_eq!(
-            parse_groups("[\"ops\",\"admin\"]").collect::<Vec<_>>(),
-            ["ops", "admin"]
-        );
-        assert_eq!(parse_groups("[]").count(), 0);
-        assert_eq!(parse_groups("admin").collect::<Vec<_>>(), ["admin"]);
-        assert!(!parse_groups("[administrators]").any(|g| g == "admin"));
-    }
 
     #[test]
     fn fields_record_wrong_types_and_unknown_fields_once_each() {
@@ -321,5 +220,25 @@ mod tests {
                 "items[2].other"
             ]
         );
+    }
+
+    #[test]
+    fn objects_read_each_element_at_its_path() {
+        let object = serde_json::json!({"items": [{"q": 1}, 7, {"q": "x", "extra": 1}]});
+        let object = object.as_object().unwrap();
+        let mut validation = Validation::new();
+        let mut fields = Fields::new(object);
+        let read = fields
+            .objects("items", &mut validation, |item, validation| {
+                item.integer("q", validation)
+            })
+            .unwrap();
+        assert_eq!(read, [Some(1), None, None]);
+        let errors: Vec<_> = validation
+            .errors()
+            .iter()
+            .map(|e| e.field.as_str())
+            .collect();
+        assert_eq!(errors, ["items[1]", "items[2].q", "items[2].extra"]);
     }
 }

@@ -1,16 +1,17 @@
 //! Opaque page cursors: the key of the last item returned, bound to the query that made it.
 //!
 //! A cursor is base64url of `{"v":1,"k":{<key attributes>},"h":<check>}`, where the check is a
-//! SHA-256 digest of the query's fingerprint (index, partition, sort condition, direction) and
-//! the key. On the way back in, the check must match the query being run (so a cursor of
-//! another query, or one with an edited key, is refused), the key must carry exactly that
-//! index's attributes and stay inside the query's partition and sort range. Anything else is
-//! [`StoreError::InvalidCursor`]: a malformed or foreign cursor never reaches DynamoDB.
+//! SHA-256 digest of the query's fingerprint (index, partition, sort condition, direction,
+//! filter) and the key. On the way back in, the check must match the query being run (so a
+//! cursor of another query, or one with an edited key, is refused), the key must carry exactly
+//! that index's attributes and stay inside the query's partition and sort range. Anything else
+//! is [`StoreError::InvalidCursor`]: a malformed or foreign cursor never reaches DynamoDB.
 //!
 //! The check is not a secret MAC: someone who recomputes it can forge a start key, but only
 //! inside the partition the query already reads, which the range checks guarantee.
 
-use crate::store::{Condition, Index, Item, PK, SK, SortKey, StoreError};
+use crate::store::document::{Index, Item, PK, SK, key_attributes};
+use crate::store::error::StoreError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -23,37 +24,14 @@ const VERSION: u8 = 1;
 /// Far above any cursor this module makes; refuses huge inputs before decoding them.
 const MAX_LEN: usize = 2048;
 
-pub(crate) struct CursorScope<'a> {
-    pub index: &'static str,
+/// What a cursor is bound to: one query.
+pub(crate) struct Scope<'a> {
+    pub index: Option<Index>,
     pub partition: &'a str,
-    pub sort: &'a SortKey,
-    pub ascending: bool,
-    pub filter: Option<&'a Condition>,
-    pub tag: &'a str,
-}
-
-impl CursorScope<'_> {
-    fn fingerprint(&self) -> String {
-        let sort = match self.sort {
-            SortKey::Any => "any".to_owned(),
-            SortKey::BeginsWith(prefix) => format!("begins:{prefix}"),
-            SortKey::Between(low, high) => format!("between:{low}:{high}"),
-        };
-        let direction = if self.ascending { "asc" } else { "desc" };
-        let filter = self.filter.map_or_else(String::new, |f| {
-            let names: BTreeMap<_, _> = f.names.iter().collect();
-            let values: BTreeMap<_, _> = f
-                .values
-                .iter()
-                .map(|(k, v)| (k, format!("{v:?}")))
-                .collect();
-            format!("{}{names:?}{values:?}", f.expression)
-        });
-        format!(
-            "{}|{}|{sort}|{direction}|{filter}|{}",
-            self.index, self.partition, self.tag
-        )
-    }
+    /// Everything else that tells this query from another.
+    pub fingerprint: String,
+    /// Whether a sort key lies inside the query's sort condition.
+    pub admits: &'a dyn Fn(&str) -> bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -65,9 +43,13 @@ struct Payload {
 }
 
 /// The first 16 bytes of SHA-256 over the query's fingerprint and the key, as hex.
-fn check(scope: &CursorScope<'_>, key: &BTreeMap<String, String>) -> String {
+fn check(scope: &Scope<'_>, key: &BTreeMap<String, String>) -> String {
     let mut digest = Sha256::new();
-    digest.update(scope.fingerprint().as_bytes());
+    let index = scope.index.map_or("table", Index::name);
+    for part in [index, scope.partition, scope.fingerprint.as_str()] {
+        digest.update((part.len() as u64).to_be_bytes());
+        digest.update(part.as_bytes());
+    }
     for (name, value) in key {
         // Lengths first, so no two different keys hash the same bytes.
         for part in [name, value] {
@@ -81,7 +63,8 @@ fn check(scope: &CursorScope<'_>, key: &BTreeMap<String, String>) -> String {
         .collect()
 }
 
-fn key_attributes(index: Option<Index>) -> Vec<&'static str> {
+/// The attributes a start key of this index holds: the table's key, and the index's.
+fn start_key_attributes(index: Option<Index>) -> Vec<&'static str> {
     let mut names = vec![PK, SK];
     if let Some(index) = index {
         let (pk, sk) = index.key_attributes();
@@ -90,13 +73,9 @@ fn key_attributes(index: Option<Index>) -> Vec<&'static str> {
     names
 }
 
-pub(crate) fn encode(
-    last: &Item,
-    scope: &CursorScope<'_>,
-    index: Option<Index>,
-) -> Result<Cursor, StoreError> {
+pub(crate) fn encode(last: &Item, scope: &Scope<'_>) -> Result<Cursor, StoreError> {
     let mut k = BTreeMap::new();
-    for name in key_attributes(index) {
+    for name in start_key_attributes(scope.index) {
         match last.get(name) {
             Some(AttributeValue::S(value)) => {
                 k.insert(name.to_owned(), value.clone());
@@ -115,11 +94,7 @@ pub(crate) fn encode(
     Ok(Cursor::new(URL_SAFE_NO_PAD.encode(json)))
 }
 
-pub(crate) fn decode(
-    cursor: &Cursor,
-    scope: &CursorScope<'_>,
-    index: Option<Index>,
-) -> Result<Item, StoreError> {
+pub(crate) fn decode(cursor: &Cursor, scope: &Scope<'_>) -> Result<Item, StoreError> {
     let text = cursor.as_str();
     if text.is_empty() || text.len() > MAX_LEN {
         return Err(StoreError::InvalidCursor("wrong length"));
@@ -137,12 +112,12 @@ pub(crate) fn decode(
             "made for another query, or edited",
         ));
     }
-    let expected = key_attributes(index);
+    let expected = start_key_attributes(scope.index);
     if payload.k.len() != expected.len() || !expected.iter().all(|n| payload.k.contains_key(*n)) {
         return Err(StoreError::InvalidCursor("wrong key attributes"));
     }
-    let (pk, sk) = index.map_or((PK, SK), Index::key_attributes);
-    if payload.k[pk] != scope.partition || !scope.sort.admits(&payload.k[sk]) {
+    let (pk, sk) = key_attributes(scope.index);
+    if payload.k[pk] != scope.partition || !(scope.admits)(&payload.k[sk]) {
         return Err(StoreError::InvalidCursor("outside the query"));
     }
     Ok(payload
@@ -156,14 +131,16 @@ pub(crate) fn decode(
 mod tests {
     use super::*;
 
-    fn scope<'a>(partition: &'a str, sort: &'a SortKey) -> CursorScope<'a> {
-        CursorScope {
-            index: "gsi1",
+    fn any(_: &str) -> bool {
+        true
+    }
+
+    fn scope(partition: &str) -> Scope<'_> {
+        Scope {
+            index: Some(Index::Gsi1),
             partition,
-            sort,
-            ascending: true,
-            filter: None,
-            tag: "",
+            fingerprint: "asc".into(),
+            admits: &any,
         }
     }
 
@@ -186,35 +163,46 @@ mod tests {
 
     #[test]
     fn round_trips_the_key_only() {
-        let sort = SortKey::BeginsWith("CHART#".into());
-        let scope = scope("OWNER#a", &sort);
-        let cursor = encode(&last(), &scope, Some(Index::Gsi1)).unwrap();
-        let key = decode(&cursor, &scope, Some(Index::Gsi1)).unwrap();
+        let scope = scope("OWNER#a");
+        let cursor = encode(&last(), &scope).unwrap();
+        let key = decode(&cursor, &scope).unwrap();
         let mut expected = last();
         expected.remove("data");
         assert_eq!(key, expected);
     }
 
     #[test]
+    fn an_item_without_the_index_keys_makes_no_cursor() {
+        let table_item = item(&[("pk", "CHART#1"), ("sk", "CHART")]);
+        assert!(encode(&table_item, &scope("OWNER#a")).is_err());
+    }
+
+    #[test]
     fn refuses_a_cursor_of_another_query() {
-        let sort = SortKey::Any;
-        let cursor = encode(&last(), &scope("OWNER#a", &sort), Some(Index::Gsi1)).unwrap();
-        let other = decode(&cursor, &scope("OWNER#b", &sort), Some(Index::Gsi1));
+        let cursor = encode(&last(), &scope("OWNER#a")).unwrap();
+        let other = decode(&cursor, &scope("OWNER#b"));
         assert!(matches!(other, Err(StoreError::InvalidCursor(_))));
-        let descending = CursorScope {
-            ascending: false,
-            ..scope("OWNER#a", &sort)
+        let descending = Scope {
+            fingerprint: "desc".into(),
+            ..scope("OWNER#a")
         };
         assert!(matches!(
-            decode(&cursor, &descending, Some(Index::Gsi1)),
+            decode(&cursor, &descending),
+            Err(StoreError::InvalidCursor(_))
+        ));
+        let table = Scope {
+            index: None,
+            ..scope("OWNER#a")
+        };
+        assert!(matches!(
+            decode(&cursor, &table),
             Err(StoreError::InvalidCursor(_))
         ));
     }
 
     #[test]
     fn refuses_garbage_and_edited_cursors() {
-        let sort = SortKey::Any;
-        let scope = scope("OWNER#a", &sort);
+        let scope = scope("OWNER#a");
         let forged =
             |payload: serde_json::Value| Cursor::new(URL_SAFE_NO_PAD.encode(payload.to_string()));
         let key = |partition: &str| -> BTreeMap<String, String> {
@@ -247,10 +235,7 @@ mod tests {
             forged(serde_json::json!({"v": 1, "k": good, "h": h, "extra": 1})),
         ] {
             assert!(
-                matches!(
-                    decode(&bad, &scope, Some(Index::Gsi1)),
-                    Err(StoreError::InvalidCursor(_))
-                ),
+                matches!(decode(&bad, &scope), Err(StoreError::InvalidCursor(_))),
                 "{bad:?}"
             );
         }
@@ -258,8 +243,7 @@ mod tests {
         assert!(
             decode(
                 &forged(serde_json::json!({"v": 1, "k": good, "h": h})),
-                &scope,
-                Some(Index::Gsi1)
+                &scope
             )
             .is_ok()
         );
@@ -267,22 +251,20 @@ mod tests {
 
     #[test]
     fn refuses_a_key_outside_the_sort_range() {
-        let sort = SortKey::Between("PRICE#0001".into(), "PRICE#0002".into());
-        let scope = CursorScope {
-            index: "table",
+        let admits = |sk: &str| ("PRICE#0001"..="PRICE#0002").contains(&sk);
+        let scope = Scope {
+            index: None,
             partition: "P",
-            sort: &sort,
-            ascending: true,
-            filter: None,
-            tag: "",
+            fingerprint: String::new(),
+            admits: &admits,
         };
         let inside = item(&[("pk", "P"), ("sk", "PRICE#0001#x")]);
         let outside = item(&[("pk", "P"), ("sk", "PRICE#0003")]);
-        let cursor = encode(&inside, &scope, None).unwrap();
-        assert!(decode(&cursor, &scope, None).is_ok());
-        let cursor = encode(&outside, &scope, None).unwrap();
+        let cursor = encode(&inside, &scope).unwrap();
+        assert!(decode(&cursor, &scope).is_ok());
+        let cursor = encode(&outside, &scope).unwrap();
         assert!(matches!(
-            decode(&cursor, &scope, None),
+            decode(&cursor, &scope),
             Err(StoreError::InvalidCursor(_))
         ));
     }

@@ -1,14 +1,13 @@
 //! Catalog search: the words of a product, the prefixes that index it, and the criteria of a
-//! search, with [`search_products`] as the use case over the [`ProductSearch`] port.
+//! search (run by [`super::search_products`] over the [`super::ProductSearch`] port).
 //!
 //! Matching rule (from the contract): every word of `q` must be the start of a word of the
 //! product's name or description, ignoring case and accents. Words are maximal runs of
 //! letters and digits after folding to ASCII (`deunicode`) and lowercasing, so "Café" is the
 //! word `cafe` and `"blu sh"` finds "Blue Shirt".
 
-use crate::product::Product;
-use crate::{Cursor, Limit, Money, Page, Slug, Unexpected, Validation};
-use std::future::Future;
+use super::product::Product;
+use crate::{Cursor, Limit, Money, Slug, Validation};
 
 /// Query words longer than this are looked up by their first `MAX_PREFIX` characters, then
 /// checked whole.
@@ -34,8 +33,8 @@ pub fn words(text: &str) -> Vec<String> {
 
 /// A product's searchable words: its name's, then its description's.
 pub fn product_words(product: &Product) -> Vec<String> {
-    let mut all = words(product.name.as_str());
-    for word in words(product.description.as_str()) {
+    let mut all = words(product.name().as_str());
+    for word in words(product.description().as_str()) {
         if !all.contains(&word) {
             all.push(word);
         }
@@ -163,34 +162,6 @@ impl SearchCriteria {
             cursor,
         })
     }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum SearchError {
-    #[error("the cursor does not belong to this search")]
-    InvalidCursor,
-    #[error("could not search the catalog")]
-    Unexpected(#[source] Unexpected),
-}
-
-/// Where searches run.
-pub trait ProductSearch: Send + Sync {
-    /// One page of the active products that meet `criteria`, in its sort order (ties by id
-    /// in the same direction). Pages never repeat or skip a product while the catalog is
-    /// unchanged. Returns `InvalidCursor` for a cursor made by another search, or not made
-    /// by this port at all.
-    fn search(
-        &self,
-        criteria: &SearchCriteria,
-    ) -> impl Future<Output = Result<Page<Product>, SearchError>> + Send;
-}
-
-/// Anyone may search the catalog.
-pub async fn search_products(
-    criteria: &SearchCriteria,
-    catalog: &impl ProductSearch,
-) -> Result<Page<Product>, SearchError> {
-    catalog.search(criteria).await
 }
 
 #[cfg(test)]

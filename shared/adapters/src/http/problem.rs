@@ -1,10 +1,6 @@
-//! RFC 9457 problem responses, and the one place where each use case's errors become them.
+//! RFC 9457 problem responses (each use case's errors become them in [`super::errors`]).
 
-use domain::FieldError;
-use domain::monitoring::MonitoringError;
-use domain::order::{CancelOrderError, CreateOrderError, GetOrderError, OrderRefusal};
-use domain::product::{CreateProductError, GetProductError};
-use domain::search::SearchError;
+use domain::{Causes, FieldError};
 use lambda_http::http::{StatusCode, header};
 use lambda_http::{Body, Response};
 use serde::Serialize;
@@ -158,7 +154,7 @@ impl Problem {
 
     /// Logs an unexpected error with its whole cause chain and answers 500.
     pub fn unexpected(error: &(dyn std::error::Error + 'static)) -> Self {
-        tracing::error!(error = %chain(error), "unexpected error");
+        tracing::error!(error = %Causes(error), "unexpected error");
         Self::internal()
     }
 
@@ -171,115 +167,6 @@ impl Problem {
             header::HeaderValue::from_static("application/problem+json"),
         );
         response
-    }
-}
-
-/// `outer: cause: root cause`.
-pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
-impl From<Vec<FieldError>> for Problem {
-    fn from(errors: Vec<FieldError>) -> Self {
-        Problem::invalid_fields(errors)
-    }
-}
-
-impl From<CreateProductError> for Problem {
-    fn from(error: CreateProductError) -> Self {
-        match error {
-            CreateProductError::Forbidden => Problem::forbidden(error.to_string()),
-            CreateProductError::DuplicateName(_) => Problem::conflict(error.to_string()),
-            CreateProductError::Unexpected(_) => Problem::unexpected(&error),
-        }
-    }
-}
-
-impl From<GetProductError> for Problem {
-    fn from(error: GetProductError) -> Self {
-        match error {
-            GetProductError::NotFound(_) => Problem::not_found(error.to_string()),
-            GetProductError::Unexpected(_) => Problem::unexpected(&error),
-        }
-    }
-}
-
-impl From<OrderRefusal> for Problem {
-    fn from(refusal: OrderRefusal) -> Self {
-        match &refusal {
-            OrderRefusal::UnknownProducts { product_ids } => {
-                Problem::unprocessable(refusal.to_string())
-                    .with("product_ids", serde_json::json!(product_ids))
-            }
-            OrderRefusal::InsufficientStock { shortages } => Problem::conflict(refusal.to_string())
-                .with("shortages", serde_json::json!(shortages)),
-        }
-    }
-}
-
-impl From<CreateOrderError> for Problem {
-    fn from(error: CreateOrderError) -> Self {
-        match error {
-            CreateOrderError::KeyReused => Problem::unprocessable(error.to_string()),
-            CreateOrderError::InFlight => Problem::conflict(error.to_string()),
-            CreateOrderError::Unexpected(_) => Problem::unexpected(&error),
-        }
-    }
-}
-
-impl From<GetOrderError> for Problem {
-    fn from(error: GetOrderError) -> Self {
-        match error {
-            GetOrderError::NotFound(_) => Problem::not_found(error.to_string()),
-            GetOrderError::Unexpected(_) => Problem::unexpected(&error),
-        }
-    }
-}
-
-impl From<CancelOrderError> for Problem {
-    fn from(error: CancelOrderError) -> Self {
-        match error {
-            CancelOrderError::NotFound(_) => Problem::not_found(error.to_string()),
-            CancelOrderError::NotPending(_) => Problem::conflict(error.to_string()),
-            CancelOrderError::Unexpected(_) => Problem::unexpected(&error),
-        }
-    }
-}
-
-impl From<MonitoringError> for Problem {
-    fn from(error: MonitoringError) -> Self {
-        match error {
-            MonitoringError::ChartNotFound(_) | MonitoringError::AlertNotFound(_) => {
-                Problem::not_found(error.to_string())
-            }
-            MonitoringError::TooManySeries
-            | MonitoringError::TooManyAlerts
-            | MonitoringError::Contended => Problem::conflict(error.to_string()),
-            MonitoringError::InvalidCursor => Problem::invalid_fields(vec![FieldError {
-                field: "cursor".into(),
-                message: "is not a cursor of this list".into(),
-            }]),
-            MonitoringError::Unexpected(_) => Problem::unexpected(&error),
-        }
-    }
-}
-
-impl From<SearchError> for Problem {
-    fn from(error: SearchError) -> Self {
-        match error {
-            SearchError::InvalidCursor => Problem::invalid_fields(vec![FieldError {
-                field: "cursor".into(),
-                message: "is not a cursor of this search".into(),
-            }]),
-            SearchError::Unexpected(_) => Problem::unexpected(&error),
-        }
     }
 }
 

@@ -1,0 +1,150 @@
+//! One way into every function: structured logs, configuration and AWS clients built once
+//! per cold start ([`FromEnv`], [`dependencies!`](crate::dependencies)), then the Lambda
+//! runtime serving the handler ([`serve_http`], [`serve_events`]).
+
+use crate::catalog::{DynamoProductRepository, DynamoProductSearch};
+use crate::config::{self, AuthMode, ConfigError, SdkConfig};
+use crate::events::EventBridgePublisher;
+use crate::http::{Answer, respond};
+use crate::mail::SesMailer;
+use crate::monitoring::DynamoMonitoringRepository;
+use crate::orders::DynamoOrderRepository;
+use crate::store::DocumentStore;
+use domain::Currency;
+use lambda_http::{Request, service_fn};
+use lambda_runtime::{Diagnostic, Error, LambdaEvent};
+use serde::Serialize;
+use serde_json::Value;
+use std::future::Future;
+
+/// Something a function builds once from its environment and the AWS configuration.
+pub trait FromEnv: Sized {
+    fn from_env(aws: &SdkConfig) -> Result<Self, ConfigError>;
+}
+
+/// A function's dependencies: a struct each of whose fields is built by its [`FromEnv`].
+///
+/// ```ignore
+/// adapters::dependencies! {
+///     pub struct Deps {
+///         pub orders: DynamoOrderRepository,
+///         pub auth: AuthMode,
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! dependencies {
+    ($(#[$meta:meta])* pub struct $name:ident { $(pub $field:ident: $type:ty),* $(,)? }) => {
+        $(#[$meta])*
+        pub struct $name {
+            $(pub $field: $type),*
+        }
+
+        impl $crate::lambda::FromEnv for $name {
+            fn from_env(
+                aws: &$crate::config::SdkConfig,
+            ) -> Result<Self, $crate::config::ConfigError> {
+                Ok(Self {
+                    $($field: $crate::lambda::FromEnv::from_env(aws)?),*
+                })
+            }
+        }
+    };
+}
+
+/// Logs, then the dependencies, built once and kept for the life of the process (hence
+/// leaked: the runtime borrows them into every invocation).
+async fn start<D: FromEnv + 'static>() -> Result<&'static D, Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let aws = config::aws().await?;
+    Ok(Box::leak(Box::new(D::from_env(&aws)?)))
+}
+
+/// Runs an HTTP function (API Gateway HTTP API, payload 2.0): every request through
+/// `handler`, whose problems become RFC 9457 responses.
+pub async fn serve_http<D, F, Fut>(handler: F) -> Result<(), Error>
+where
+    D: FromEnv + Sync + 'static,
+    F: Fn(Request, &'static D) -> Fut,
+    Fut: Future<Output = Answer> + Send,
+{
+    let deps = start::<D>().await?;
+    lambda_http::run(service_fn(|request| {
+        let answer = handler(request, deps);
+        async move { Ok::<_, Error>(respond(answer.await)) }
+    }))
+    .await
+}
+
+/// Runs a function invoked with events (EventBridge schedules and rules): each event's JSON
+/// through `handler`; its error fails the invocation, so the invoker retries.
+pub async fn serve_events<D, F, Fut, T, E>(handler: F) -> Result<(), Error>
+where
+    D: FromEnv + 'static,
+    F: Fn(Value, &'static D) -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    T: Serialize,
+    E: Into<Diagnostic> + std::fmt::Debug,
+{
+    let deps = start::<D>().await?;
+    lambda_runtime::run(lambda_runtime::service_fn(|event: LambdaEvent<Value>| {
+        handler(event.payload, deps)
+    }))
+    .await
+}
+
+impl FromEnv for AuthMode {
+    fn from_env(_: &SdkConfig) -> Result<Self, ConfigError> {
+        config::auth_mode()
+    }
+}
+
+impl FromEnv for Currency {
+    fn from_env(_: &SdkConfig) -> Result<Self, ConfigError> {
+        config::currency()
+    }
+}
+
+impl FromEnv for DocumentStore {
+    fn from_env(aws: &SdkConfig) -> Result<Self, ConfigError> {
+        Self::from_env(aws)
+    }
+}
+
+/// The repositories: each on the table named by `TABLE_NAME`.
+macro_rules! on_the_table {
+    ($($repository:ty),*) => {
+        $(impl FromEnv for $repository {
+            fn from_env(aws: &SdkConfig) -> Result<Self, ConfigError> {
+                Ok(Self::new(DocumentStore::from_env(aws)?))
+            }
+        })*
+    };
+}
+
+on_the_table!(
+    DynamoProductRepository,
+    DynamoProductSearch,
+    DynamoOrderRepository,
+    DynamoMonitoringRepository
+);
+
+impl FromEnv for EventBridgePublisher {
+    fn from_env(aws: &SdkConfig) -> Result<Self, ConfigError> {
+        Self::from_env(aws)
+    }
+}
+
+impl FromEnv for SesMailer {
+    fn from_env(aws: &SdkConfig) -> Result<Self, ConfigError> {
+        Self::from_env(aws)
+    }
+}
+
+crate::dependencies! {
+    /// What the chart owner's HTTP functions need: the charts, and how callers are identified.
+    pub struct ChartOwnerDeps {
+        pub charts: DynamoMonitoringRepository,
+        pub auth: AuthMode,
+    }
+}

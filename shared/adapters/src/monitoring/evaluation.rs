@@ -1,0 +1,102 @@
+//! What the scheduled evaluation reads and writes.
+
+use super::DynamoMonitoringRepository;
+use super::keys::{TickMark, chart_partition, shard_partition};
+use crate::store::{
+    Condition, Document, Index, Query, Update, Write, attribute, decode, entity_of,
+};
+use aws_sdk_dynamodb::types::AttributeValue;
+use domain::monitoring::{Alert, Chart, ChartContents, EvaluationStore, Series};
+use domain::{ChartId, Cursor, Limit, Unexpected};
+
+/// Charts a page of the tick's listing holds.
+const CHARTS_PAGE: u16 = 100;
+
+impl EvaluationStore for DynamoMonitoringRepository {
+    async fn charts_with_alerts(
+        &self,
+        shard: u8,
+        cursor: Option<Cursor>,
+    ) -> Result<(Vec<ChartId>, Option<Cursor>), Unexpected> {
+        let query = Query::index(Index::Gsi2, shard_partition(shard));
+        let page = self
+            .store
+            .query::<Chart>(&query, Limit::new(CHARTS_PAGE)?, cursor.as_ref())
+            .await?;
+        Ok((
+            page.items.into_iter().map(|v| v.doc.id()).collect(),
+            page.next_cursor,
+        ))
+    }
+
+    async fn load_for_evaluation(&self, id: &ChartId) -> Result<Option<ChartContents>, Unexpected> {
+        let query = Query::table(chart_partition(id));
+        let mut chart = None;
+        let mut series = Vec::new();
+        let mut alerts = Vec::new();
+        let mut start = None;
+        // A chart's partition is bounded (1 chart, 20 series, 50 alerts): one or two pages.
+        for _ in 0..4 {
+            let (items, next) = self.store.query_items(&query, 1000, start.take()).await?;
+            for item in items {
+                match entity_of(&item) {
+                    Some(Chart::ENTITY) => chart = Some(decode::<Chart>(item)?.doc),
+                    Some(Series::ENTITY) => series.push(decode::<Series>(item)?.doc),
+                    Some(Alert::ENTITY) => alerts.push(decode::<Alert>(item)?.doc),
+                    _ => {}
+                }
+            }
+            match next {
+                Some(key) => start = Some(key),
+                None => {
+                    return Ok(chart.map(|chart| ChartContents {
+                        chart,
+                        series,
+                        alerts,
+                    }));
+                }
+            }
+        }
+        Err(anyhow::anyhow!("chart {id} spans more pages than its bounds allow").into())
+    }
+
+    async fn claim_tick(&self, chart: &ChartId, tick: &str) -> Result<bool, Unexpected> {
+        let mark = TickMark {
+            chart_id: *chart,
+            tick: tick.to_owned(),
+        };
+        Ok(self
+            .store
+            .put_if(
+                &mark,
+                Condition::new("attribute_not_exists(pk) OR #data.#tick <> :tick")
+                    .name("#data", "data")
+                    .name("#tick", "tick")
+                    .value(":tick", AttributeValue::S(tick.to_owned())),
+            )
+            .await?)
+    }
+
+    async fn save_states(&self, alerts: &[Alert]) -> Result<(), Unexpected> {
+        let table = self.store.table();
+        let writes = alerts
+            .iter()
+            .map(|alert| {
+                let update = Update::new(
+                    alert.key(),
+                    "SET #data.#state = :state, #data.#firing_since = :firing_since, #data.#last_notified_at = :last_notified_at",
+                    Condition::new("attribute_exists(pk)")
+                        .name("#data", "data")
+                        .name("#state", "state")
+                        .name("#firing_since", "firing_since")
+                        .name("#last_notified_at", "last_notified_at")
+                        .value(":state", attribute(&alert.state())?)
+                        .value(":firing_since", attribute(&alert.firing_since())?)
+                        .value(":last_notified_at", attribute(&alert.last_notified_at())?),
+                );
+                Ok(Write::update(update, table)?)
+            })
+            .collect::<Result<Vec<_>, Unexpected>>()?;
+        Ok(self.store.transact(writes).await?)
+    }
+}

@@ -1,0 +1,100 @@
+//! Monitoring's items and their keys (the table is in the module docs of [`super`]).
+
+use crate::store::{Document, IndexKeys, Key};
+use domain::monitoring::{Alert, Chart, Series, shard_of};
+use domain::{AlertId, ChartId, CustomerId, Slug};
+use serde::{Deserialize, Serialize};
+
+pub(super) fn chart_partition(id: &ChartId) -> String {
+    format!("CHART#{id}")
+}
+
+pub(super) fn chart_key(id: &ChartId) -> Key {
+    Key::new(chart_partition(id), "CHART")
+}
+
+pub(super) fn series_key(chart: &ChartId, name: &Slug) -> Key {
+    Key::new(chart_partition(chart), format!("SERIES#{name}"))
+}
+
+pub(super) fn alert_key(chart: &ChartId, alert: &AlertId) -> Key {
+    Key::new(chart_partition(chart), format!("ALERT#{alert}"))
+}
+
+pub(super) fn alert_ref_key(alert: &AlertId) -> Key {
+    Key::new(format!("ALERT#{alert}"), "ALERT")
+}
+
+pub(super) fn shard_partition(shard: u8) -> String {
+    format!("CHARTS_WITH_ALERTS#{shard}")
+}
+
+impl Document for Chart {
+    const ENTITY: &'static str = "chart";
+    const SCHEMA_VERSION: u32 = 1;
+
+    fn key(&self) -> Key {
+        chart_key(&self.id())
+    }
+
+    fn indexes(&self) -> IndexKeys {
+        IndexKeys {
+            gsi1: None,
+            gsi2: (self.alert_count() > 0).then(|| {
+                Key::new(
+                    shard_partition(shard_of(&self.id())),
+                    format!("CHART#{}", self.id()),
+                )
+            }),
+        }
+    }
+}
+
+impl Document for Series {
+    const ENTITY: &'static str = "series";
+    const SCHEMA_VERSION: u32 = 1;
+
+    fn key(&self) -> Key {
+        series_key(&self.chart_id(), self.name())
+    }
+}
+
+impl Document for Alert {
+    const ENTITY: &'static str = "alert";
+    const SCHEMA_VERSION: u32 = 1;
+
+    fn key(&self) -> Key {
+        alert_key(&self.chart_id(), &self.id())
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct AlertRef {
+    pub(super) alert_id: AlertId,
+    pub(super) chart_id: ChartId,
+    pub(super) owner_id: CustomerId,
+}
+
+impl Document for AlertRef {
+    const ENTITY: &'static str = "alert_ref";
+    const SCHEMA_VERSION: u32 = 1;
+
+    fn key(&self) -> Key {
+        alert_ref_key(&self.alert_id)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct TickMark {
+    pub(super) chart_id: ChartId,
+    pub(super) tick: String,
+}
+
+impl Document for TickMark {
+    const ENTITY: &'static str = "tick_mark";
+    const SCHEMA_VERSION: u32 = 1;
+
+    fn key(&self) -> Key {
+        Key::new(chart_partition(&self.chart_id), "TICK")
+    }
+}

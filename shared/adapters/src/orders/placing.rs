@@ -1,0 +1,179 @@
+//! Orders: placed with their stock taken, cancelled with it given back, each in one
+//! transaction with its outbox record.
+
+use super::DynamoOrderRepository;
+use super::idempotency::{KeyRecord, KeyRecordState};
+use super::outbox::OutboxRecord;
+use crate::catalog::keys::product_key;
+use crate::store::{Condition, Document, Key, StoreError, Update, Write, decode};
+use aws_sdk_dynamodb::types::AttributeValue;
+use domain::catalog::Product;
+use domain::order::{
+    KeyClaim, Order, OrderEvent, OrderRefusal, OrderStore, Outcome, PlaceRefused, ProductReader,
+};
+use domain::{OrderId, ProductId, Unexpected};
+
+pub fn order_key(id: &OrderId) -> Key {
+    Key::new(format!("ORDER#{id}"), "ORDER")
+}
+
+impl Document for Order {
+    const ENTITY: &'static str = "order";
+    const SCHEMA_VERSION: u32 = 1;
+
+    fn key(&self) -> Key {
+        order_key(&self.id())
+    }
+}
+
+/// Takes a line's stock under the catalog's supply rule ([`Product::can_supply`]: active,
+/// and the stock covers the quantity), checked by DynamoDB as the write's condition.
+fn take_stock(product: &ProductId, quantity: u32, table: &str) -> Result<Write, StoreError> {
+    let update = Update::new(
+        product_key(product),
+        "SET #data.#stock = #data.#stock - :quantity, #data.#updated_at = :updated_at",
+        Condition::new(
+            "attribute_exists(pk) AND #data.#active = :true AND #data.#stock >= :quantity",
+        )
+        .name("#data", "data")
+        .name("#stock", "stock")
+        .name("#active", "active")
+        .value(":true", AttributeValue::Bool(true))
+        .value(":quantity", AttributeValue::N(quantity.to_string())),
+    );
+    Write::update(update, table)
+}
+
+/// Gives a line's stock back.
+fn return_stock(product: &ProductId, quantity: u32, table: &str) -> Result<Write, StoreError> {
+    let update = Update::new(
+        product_key(product),
+        "SET #data.#stock = #data.#stock + :quantity, #data.#updated_at = :updated_at",
+        Condition::new("attribute_exists(pk)")
+            .name("#data", "data")
+            .name("#stock", "stock")
+            .value(":quantity", AttributeValue::N(quantity.to_string())),
+    );
+    Write::update(update, table)
+}
+
+fn unexpected(error: impl Into<Unexpected>) -> PlaceRefused {
+    PlaceRefused::Unexpected(error.into())
+}
+
+impl ProductReader for DynamoOrderRepository {
+    async fn products(&self, ids: &[ProductId]) -> Result<Vec<Product>, Unexpected> {
+        let keys: Vec<Key> = ids.iter().map(product_key).collect();
+        Ok(self
+            .store
+            .batch_get::<Product>(&keys)
+            .await?
+            .into_iter()
+            .map(|v| v.doc)
+            .collect())
+    }
+}
+
+impl OrderStore for DynamoOrderRepository {
+    async fn place(
+        &self,
+        order: &Order,
+        event: &OrderEvent,
+        claim: Option<&KeyClaim>,
+    ) -> Result<(), PlaceRefused> {
+        let table = self.store.table();
+        let outbox = OutboxRecord {
+            event: event.clone(),
+        };
+        let completed = claim.map(|claim| {
+            (
+                KeyRecord::for_claim(
+                    claim,
+                    order.created_at(),
+                    KeyRecordState::Completed {
+                        outcome: Outcome::Placed(order.clone()),
+                    },
+                ),
+                claim.version,
+            )
+        });
+        let writes = || {
+            let mut writes = order
+                .items()
+                .iter()
+                .map(|line| take_stock(&line.product_id(), line.quantity(), table))
+                .collect::<Result<Vec<_>, _>>()?;
+            writes.push(Write::create(order, table)?);
+            writes.push(Write::create(&outbox, table)?);
+            if let Some((record, version)) = &completed {
+                writes.push(Write::save(record, *version, table)?);
+            }
+            Ok(writes)
+        };
+        match self.transact(writes).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::TransactionCancelled(reasons)) => {
+                if claim.is_some() && reasons.last().is_some_and(|r| r.condition_failed()) {
+                    return Err(PlaceRefused::KeyLost);
+                }
+                // What each failed line's product was when the transaction ran.
+                let mut seen = Vec::new();
+                for (line, reason) in order.items().iter().zip(&reasons) {
+                    if reason.condition_failed() {
+                        let product = reason
+                            .item
+                            .clone()
+                            .map(decode::<Product>)
+                            .transpose()
+                            .map_err(unexpected)?
+                            .map(|v| v.doc);
+                        seen.push((line.product_id(), line.quantity(), product));
+                    }
+                }
+                let failed = seen.iter().map(|(id, q, p)| (*id, *q, p.as_ref()));
+                match OrderRefusal::for_failed_lines(failed) {
+                    Some(refusal) => Err(PlaceRefused::Refused(refusal)),
+                    None => Err(unexpected(StoreError::TransactionCancelled(reasons))),
+                }
+            }
+            Err(e) => Err(unexpected(e)),
+        }
+    }
+
+    async fn get(&self, id: &OrderId) -> Result<Option<(Order, u64)>, Unexpected> {
+        Ok(self
+            .store
+            .get::<Order>(&order_key(id))
+            .await?
+            .map(|v| (v.doc, v.version)))
+    }
+
+    async fn cancel(
+        &self,
+        cancelled: &Order,
+        version: u64,
+        event: &OrderEvent,
+    ) -> Result<bool, Unexpected> {
+        let table = self.store.table();
+        let outbox = OutboxRecord {
+            event: event.clone(),
+        };
+        let writes = || {
+            let mut writes = vec![Write::save(cancelled, version, table)?];
+            for line in cancelled.items() {
+                writes.push(return_stock(&line.product_id(), line.quantity(), table)?);
+            }
+            writes.push(Write::create(&outbox, table)?);
+            Ok(writes)
+        };
+        match self.transact(writes).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::TransactionCancelled(reasons))
+                if reasons.first().is_some_and(|r| r.condition_failed()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}

@@ -1,0 +1,394 @@
+//! The generic JSON-document repository over the single DynamoDB table: every aggregate is
+//! one item ([`codec`] says which attributes), keyed as its [`Document`] impl says.
+//!
+//! The keys per aggregate and access pattern are listed in `infra/README.md`.
+//!
+//! Only the SDK's standard retry (throttling, transient errors) retries anything; a conditional
+//! failure is always a typed error (or `None`/`false`) for the caller to decide on.
+
+pub mod codec;
+mod document;
+mod error;
+mod query;
+mod write;
+
+pub use codec::{attribute, decode, entity_of, new_item};
+pub use document::{Document, Index, IndexKeys, Item, Key, Versioned};
+pub use error::{CancellationReason, StoreError};
+pub use query::{DocPage, Query, SortKey};
+pub use write::{Condition, Update, Write};
+
+use anyhow::{Context, anyhow};
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{
+    DeleteRequest, KeysAndAttributes, PutRequest, ReturnValue, WriteRequest,
+};
+use codec::{VERSION, new_item as item_of, number};
+use domain::{Cursor, Limit};
+use error::{transaction_error, unless_condition_failed};
+use std::time::Duration;
+
+/// A DynamoDB transaction holds at most this many writes.
+pub const MAX_TRANSACTION_WRITES: usize = 100;
+const MAX_BATCH_GET_KEYS: usize = 100;
+const MAX_BATCH_WRITE_ITEMS: usize = 25;
+/// Rounds of unprocessed keys or writes a batch follows before giving up.
+const MAX_BATCH_ROUNDS: u32 = 5;
+
+/// The pause DynamoDB asks for before unprocessed keys or writes are sent again.
+fn batch_pause(round: u32) -> Duration {
+    Duration::from_millis(25 << round)
+}
+
+/// The JSON-document repository: one client, one table.
+#[derive(Debug, Clone)]
+pub struct DocumentStore {
+    client: Client,
+    table: String,
+}
+
+impl DocumentStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// A store on the table named by `TABLE_NAME`.
+    pub fn from_env(aws: &aws_config::SdkConfig) -> Result<Self, crate::config::ConfigError> {
+        let table = crate::config::required("TABLE_NAME")?;
+        Ok(Self::new(Client::new(aws), table))
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Stores a new document at version 1. `AlreadyExists` when its key is taken.
+    pub async fn create<T: Document + Clone>(&self, doc: &T) -> Result<Versioned<T>, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item_of(doc)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match unless_condition_failed(result, || format!("creating a {}", T::ENTITY))? {
+            Some(_) => Ok(Versioned {
+                doc: doc.clone(),
+                version: 1,
+            }),
+            None => Err(StoreError::AlreadyExists),
+        }
+    }
+
+    /// The document under `key`, read consistently; `None` when there is none.
+    pub async fn get<T: Document>(&self, key: &Key) -> Result<Option<Versioned<T>>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key.to_item()))
+            .consistent_read(true)
+            .send()
+            .await
+            .with_context(|| format!("reading a {}", T::ENTITY))?;
+        output.item.map(decode).transpose()
+    }
+
+    /// Saves a document read at `expected_version`. `VersionConflict`, with nothing written,
+    /// when someone else saved it in between (or it is gone).
+    pub async fn save<T: Document>(
+        &self,
+        doc: &T,
+        expected_version: u64,
+    ) -> Result<u64, StoreError> {
+        match self
+            .apply(Update::save(doc, expected_version)?, false)
+            .await?
+        {
+            Some(_) => Ok(expected_version + 1),
+            None => Err(StoreError::VersionConflict),
+        }
+    }
+
+    /// Applies an update if its condition holds, and returns the document as it is after;
+    /// `Ok(None)` when the condition does not hold.
+    pub async fn update<T: Document>(
+        &self,
+        update: Update,
+    ) -> Result<Option<Versioned<T>>, StoreError> {
+        let Some(item) = self.apply(update, true).await? else {
+            return Ok(None);
+        };
+        let item = item.ok_or_else(|| anyhow!("an update of a {} returned no item", T::ENTITY))?;
+        decode(item).map(Some)
+    }
+
+    /// One UpdateItem: `None` when its condition failed, else the item after it (when asked).
+    async fn apply(
+        &self,
+        update: Update,
+        return_item: bool,
+    ) -> Result<Option<Option<Item>>, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(update.key.to_item()))
+            .update_expression(update.expression)
+            .condition_expression(update.condition.expression)
+            .set_expression_attribute_names(Some(update.condition.names))
+            .set_expression_attribute_values(Some(update.condition.values))
+            .set_return_values(return_item.then_some(ReturnValue::AllNew))
+            .send()
+            .await;
+        Ok(
+            unless_condition_failed(result, || format!("updating {}", update.key.pk))?
+                .map(|output| output.attributes),
+        )
+    }
+
+    /// The documents under `keys` that exist, in no particular order. One round trip per 100
+    /// keys, plus any DynamoDB asks to be repeated (`UnprocessedKeys`).
+    pub async fn batch_get<T: Document>(
+        &self,
+        keys: &[Key],
+    ) -> Result<Vec<Versioned<T>>, StoreError> {
+        self.batch_get_items(keys)
+            .await?
+            .into_iter()
+            .map(decode)
+            .collect()
+    }
+
+    /// The raw items under `keys` that exist, for partitions that mix entities.
+    pub async fn batch_get_items(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+        let mut found = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(MAX_BATCH_GET_KEYS) {
+            let mut pending: Vec<Item> = chunk.iter().map(Key::to_item).collect();
+            for round in 1.. {
+                if pending.is_empty() {
+                    break;
+                }
+                if round > MAX_BATCH_ROUNDS {
+                    return Err(anyhow!(
+                        "DynamoDB left {} keys unprocessed after {MAX_BATCH_ROUNDS} rounds",
+                        pending.len()
+                    )
+                    .into());
+                }
+                let request = KeysAndAttributes::builder()
+                    .set_keys(Some(std::mem::take(&mut pending)))
+                    .consistent_read(true)
+                    .build()
+                    .context("building a batch get")?;
+                let mut output = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .context("batch reading items")?;
+                if let Some(items) = output
+                    .responses
+                    .as_mut()
+                    .and_then(|r| r.remove(&self.table))
+                {
+                    found.extend(items);
+                }
+                if let Some(unprocessed) = output
+                    .unprocessed_keys
+                    .as_mut()
+                    .and_then(|u| u.remove(&self.table))
+                {
+                    pending = unprocessed.keys;
+                    tokio::time::sleep(batch_pause(round)).await;
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// One page of a partition, in sort-key order. Reads at most `limit + 1` items: the extra
+    /// one only tells whether another page follows, so `next_cursor` is `None` on the last page.
+    pub async fn query<T: Document>(
+        &self,
+        query: &Query,
+        limit: Limit,
+        cursor: Option<&Cursor>,
+    ) -> Result<DocPage<T>, StoreError> {
+        let start = cursor.map(|c| query.start_key(c)).transpose()?;
+        let page_size = usize::from(limit.get());
+        let (mut items, _) = self
+            .query_items(query, i32::from(limit.get()) + 1, start)
+            .await
+            .with_context(|| format!("querying {}s", T::ENTITY))?;
+        let next_cursor = if items.len() > page_size {
+            items.truncate(page_size);
+            items
+                .last()
+                .map(|last| query.cursor_after(last))
+                .transpose()?
+        } else {
+            None
+        };
+        let items = items.into_iter().map(decode).collect::<Result<_, _>>()?;
+        Ok(DocPage { items, next_cursor })
+    }
+
+    /// One Query call: at most `read_limit` items are read (DynamoDB's `Limit`, counted before
+    /// the filter), those passing the filter are returned with the key to continue after, if
+    /// any is left.
+    pub async fn query_items(
+        &self,
+        query: &Query,
+        read_limit: i32,
+        start: Option<Item>,
+    ) -> Result<(Vec<Item>, Option<Item>), StoreError> {
+        let expression = query.expression();
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .set_index_name(query.index.map(|i| i.name().to_owned()))
+            .key_condition_expression(expression.key_condition)
+            .set_filter_expression(expression.filter)
+            .set_expression_attribute_names(Some(expression.names))
+            .set_expression_attribute_values(Some(expression.values))
+            .scan_index_forward(query.ascending)
+            .limit(read_limit)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .with_context(|| format!("querying partition {}", query.partition))?;
+        Ok((output.items.unwrap_or_default(), output.last_evaluated_key))
+    }
+
+    /// Puts a document (at version 1, as new) if `condition` holds on what is there;
+    /// `Ok(false)` when it does not.
+    pub async fn put_if<T: Document>(
+        &self,
+        doc: &T,
+        condition: Condition,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item_of(doc)?))
+            .condition_expression(condition.expression)
+            .set_expression_attribute_names(non_empty(condition.names))
+            .set_expression_attribute_values(non_empty(condition.values))
+            .send()
+            .await;
+        Ok(unless_condition_failed(result, || format!("putting a {}", T::ENTITY))?.is_some())
+    }
+
+    /// Deletes the item under `key` if it is still at `expected_version`; `VersionConflict`
+    /// otherwise (also when it is gone).
+    pub async fn delete(&self, key: &Key, expected_version: u64) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key.to_item()))
+            .condition_expression("#version = :expected")
+            .expression_attribute_names("#version", VERSION)
+            .expression_attribute_values(":expected", number(expected_version))
+            .send()
+            .await;
+        unless_condition_failed(result, || format!("deleting {}", key.pk))?
+            .map(drop)
+            .ok_or(StoreError::VersionConflict)
+    }
+
+    /// Deletes items unconditionally, 25 to a call (BatchWriteItem).
+    pub async fn batch_delete(&self, keys: &[Key]) -> Result<(), StoreError> {
+        let requests = keys
+            .iter()
+            .map(|key| {
+                let delete = DeleteRequest::builder()
+                    .set_key(Some(key.to_item()))
+                    .build()?;
+                Ok(WriteRequest::builder().delete_request(delete).build())
+            })
+            .collect::<Result<Vec<_>, aws_sdk_dynamodb::error::BuildError>>()
+            .context("building a batch delete")?;
+        self.batch_write(requests).await
+    }
+
+    /// Writes documents' items with BatchWriteItem, 25 to a call, without conditions: for
+    /// loading data (seeding, imports), never for a request path, where `create` and
+    /// `transact` keep their guarantees.
+    pub async fn batch_put(&self, items: Vec<Item>) -> Result<(), StoreError> {
+        let requests = items
+            .into_iter()
+            .map(|item| {
+                let put = PutRequest::builder().set_item(Some(item)).build()?;
+                Ok(WriteRequest::builder().put_request(put).build())
+            })
+            .collect::<Result<Vec<_>, aws_sdk_dynamodb::error::BuildError>>()
+            .context("building a batch write")?;
+        self.batch_write(requests).await
+    }
+
+    async fn batch_write(&self, requests: Vec<WriteRequest>) -> Result<(), StoreError> {
+        for chunk in requests.chunks(MAX_BATCH_WRITE_ITEMS) {
+            let mut pending: Vec<WriteRequest> = chunk.to_vec();
+            for round in 1.. {
+                if pending.is_empty() {
+                    break;
+                }
+                if round > MAX_BATCH_ROUNDS {
+                    return Err(
+                        anyhow!("DynamoDB left {} writes unprocessed", pending.len()).into(),
+                    );
+                }
+                let mut output = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, std::mem::take(&mut pending))
+                    .send()
+                    .await
+                    .context("batch writing items")?;
+                if let Some(left) = output
+                    .unprocessed_items
+                    .as_mut()
+                    .and_then(|u| u.remove(&self.table))
+                {
+                    pending = left;
+                    tokio::time::sleep(batch_pause(round)).await;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies all the writes or none. `TransactionCancelled` carries one reason per write, in
+    /// order, with the old item of each failed condition.
+    pub async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        if writes.len() > MAX_TRANSACTION_WRITES {
+            return Err(anyhow!(
+                "a transaction holds at most {MAX_TRANSACTION_WRITES} writes, not {}",
+                writes.len()
+            )
+            .into());
+        }
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(writes.into_iter().map(|w| w.0).collect()))
+            .send()
+            .await
+            .map(drop)
+            .map_err(transaction_error)
+    }
+}
+
+fn non_empty<K, V>(
+    map: std::collections::HashMap<K, V>,
+) -> Option<std::collections::HashMap<K, V>> {
+    (!map.is_empty()).then_some(map)
+}

@@ -1,0 +1,226 @@
+//! Writes: conditions, the one update builder ([`Update`]) behind every change of an existing
+//! item, and [`Write`], one write of a transaction.
+
+use super::codec::{DATA, ENTITY, EXPIRES_AT, SCHEMA_VERSION, UPDATED_AT, VERSION};
+use super::codec::{data_of, new_item, now, number};
+use super::document::{Document, Index, Key};
+use super::error::StoreError;
+use anyhow::Context;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+};
+use std::collections::HashMap;
+
+/// A condition (or filter) expression with its placeholders.
+#[derive(Debug, Clone, Default)]
+pub struct Condition {
+    pub expression: String,
+    pub names: HashMap<String, String>,
+    pub values: HashMap<String, AttributeValue>,
+}
+
+impl Condition {
+    pub fn new(expression: impl Into<String>) -> Self {
+        Self {
+            expression: expression.into(),
+            ..Self::default()
+        }
+    }
+
+    pub fn name(mut self, placeholder: &str, attribute: &str) -> Self {
+        self.names.insert(placeholder.into(), attribute.into());
+        self
+    }
+
+    pub fn value(mut self, placeholder: &str, value: AttributeValue) -> Self {
+        self.values.insert(placeholder.into(), value);
+        self
+    }
+}
+
+/// A change of one existing item: an update expression under a condition. Every update
+/// raises the item's `version` and sets `updated_at`, so optimistic readers notice it.
+#[derive(Debug, Clone)]
+pub struct Update {
+    pub(crate) key: Key,
+    pub(crate) expression: String,
+    pub(crate) condition: Condition,
+}
+
+impl Update {
+    /// An update expression on an item's attributes (e.g. `SET #data.#stock = ...`), applied
+    /// if `condition` holds.
+    pub fn new(key: Key, expression: &str, condition: Condition) -> Self {
+        let condition = condition
+            .name("#version", VERSION)
+            .name("#updated_at", UPDATED_AT)
+            .value(":one", number(1))
+            .value(":updated_at", AttributeValue::S(now()));
+        Self {
+            key,
+            expression: format!(
+                "{expression}, #version = #version + :one, #updated_at = :updated_at"
+            ),
+            condition,
+        }
+    }
+
+    /// Rewrites a whole document (all but `created_at`) if it is still at `expected_version`.
+    pub fn save<T: Document>(doc: &T, expected_version: u64) -> Result<Self, StoreError> {
+        let mut set = vec!["#data = :data".to_owned(), "#schema = :schema".to_owned()];
+        let mut remove = Vec::new();
+        let mut condition = Condition::new("#version = :expected AND #entity = :entity")
+            .name("#data", DATA)
+            .name("#schema", SCHEMA_VERSION)
+            .name("#entity", ENTITY)
+            .name("#expires_at", EXPIRES_AT)
+            .value(":data", data_of(doc)?)
+            .value(":expected", number(expected_version))
+            .value(":schema", number(T::SCHEMA_VERSION))
+            .value(":entity", AttributeValue::S(T::ENTITY.into()));
+        match doc.expires_at() {
+            Some(at) => {
+                set.push("#expires_at = :expires_at".into());
+                condition = condition.value(":expires_at", number(at));
+            }
+            None => remove.push("#expires_at".to_owned()),
+        }
+        let indexes = doc.indexes();
+        for index in Index::ALL {
+            let (pk, sk) = index.key_attributes();
+            condition = condition
+                .name(&format!("#{pk}"), pk)
+                .name(&format!("#{sk}"), sk);
+            match indexes.get(index) {
+                Some(key) => {
+                    set.push(format!("#{pk} = :{pk}, #{sk} = :{sk}"));
+                    condition = condition
+                        .value(&format!(":{pk}"), AttributeValue::S(key.pk.clone()))
+                        .value(&format!(":{sk}"), AttributeValue::S(key.sk.clone()));
+                }
+                None => remove.push(format!("#{pk}, #{sk}")),
+            }
+        }
+        let mut update = Self::new(doc.key(), &format!("SET {}", set.join(", ")), condition);
+        if !remove.is_empty() {
+            update.expression = format!("{} REMOVE {}", update.expression, remove.join(", "));
+        }
+        Ok(update)
+    }
+}
+
+/// One write of a transaction.
+#[derive(Debug, Clone)]
+pub struct Write(pub(crate) TransactWriteItem);
+
+impl Write {
+    /// Puts a new document; the transaction fails if its key exists.
+    pub fn create<T: Document>(doc: &T, table: &str) -> Result<Self, StoreError> {
+        let put = Put::builder()
+            .table_name(table)
+            .set_item(Some(new_item(doc)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .context("building a transactional put")?;
+        Ok(Self(TransactWriteItem::builder().put(put).build()))
+    }
+
+    /// Saves a document read at `expected_version`; the transaction fails if it changed.
+    pub fn save<T: Document>(
+        doc: &T,
+        expected_version: u64,
+        table: &str,
+    ) -> Result<Self, StoreError> {
+        Self::update(Update::save(doc, expected_version)?, table)
+    }
+
+    /// Applies an update; the transaction fails if its condition does not hold.
+    pub fn update(update: Update, table: &str) -> Result<Self, StoreError> {
+        let update = aws_sdk_dynamodb::types::Update::builder()
+            .table_name(table)
+            .set_key(Some(update.key.to_item()))
+            .update_expression(update.expression)
+            .condition_expression(update.condition.expression)
+            .set_expression_attribute_names(Some(update.condition.names))
+            .set_expression_attribute_values(Some(update.condition.values))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .context("building a transactional update")?;
+        Ok(Self(TransactWriteItem::builder().update(update).build()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::IndexKeys;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Serialize, Deserialize)]
+    struct Doc {
+        indexed: bool,
+    }
+
+    impl Document for Doc {
+        const ENTITY: &'static str = "doc";
+        const SCHEMA_VERSION: u32 = 1;
+
+        fn key(&self) -> Key {
+            Key::new("DOC", "DOC")
+        }
+
+        fn indexes(&self) -> IndexKeys {
+            IndexKeys {
+                gsi1: self.indexed.then(|| Key::new("A", "B")),
+                gsi2: None,
+            }
+        }
+    }
+
+    #[test]
+    fn an_update_raises_the_version_and_stamps_the_time() {
+        let update = Update::new(
+            Key::new("P", "S"),
+            "SET #data.#stock = :stock",
+            Condition::new("attribute_exists(pk)"),
+        );
+        assert_eq!(
+            update.expression,
+            "SET #data.#stock = :stock, #version = #version + :one, #updated_at = :updated_at"
+        );
+        assert_eq!(update.condition.values[":one"], number(1));
+        assert_eq!(update.condition.names["#version"], "version");
+    }
+
+    #[test]
+    fn a_save_is_conditioned_on_the_version_and_keeps_index_membership_exact() {
+        let listed = Update::save(&Doc { indexed: true }, 4).unwrap();
+        assert_eq!(
+            listed.condition.expression,
+            "#version = :expected AND #entity = :entity"
+        );
+        assert_eq!(listed.condition.values[":expected"], number(4));
+        assert!(listed.expression.contains("#gsi1pk = :gsi1pk"));
+        assert!(
+            listed
+                .expression
+                .ends_with("REMOVE #expires_at, #gsi2pk, #gsi2sk")
+        );
+
+        let unlisted = Update::save(&Doc { indexed: false }, 1).unwrap();
+        assert!(
+            unlisted
+                .expression
+                .contains("REMOVE #expires_at, #gsi1pk, #gsi1sk, #gsi2pk, #gsi2sk")
+        );
+        // Every placeholder the expression names is defined, and none that it does not.
+        for placeholder in unlisted.condition.names.keys() {
+            assert!(
+                unlisted.expression.contains(placeholder.as_str())
+                    || unlisted.condition.expression.contains(placeholder.as_str()),
+                "{placeholder} unused"
+            );
+        }
+    }
+}

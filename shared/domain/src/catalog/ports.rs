@@ -1,0 +1,51 @@
+//! What the catalog needs from storage.
+
+use super::product::Product;
+use super::search::SearchCriteria;
+use crate::{Page, ProductId, Unexpected};
+use std::future::Future;
+
+/// Why the repository refused to store a new product.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateProductRefused {
+    #[error("another product has this name")]
+    DuplicateName,
+    #[error(transparent)]
+    Unexpected(Unexpected),
+}
+
+/// Where products are kept.
+pub trait ProductRepository: Send + Sync {
+    /// Stores a new product. Returns `DuplicateName` when another product already has the
+    /// same [`Product::name_key`], even when both are created at the same moment.
+    fn create(
+        &self,
+        product: &Product,
+    ) -> impl Future<Output = Result<(), CreateProductRefused>> + Send;
+
+    /// The product with this id, active or not; `None` when there is none.
+    fn get(
+        &self,
+        id: &ProductId,
+    ) -> impl Future<Output = Result<Option<Product>, Unexpected>> + Send;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchFailed {
+    #[error("the cursor does not belong to this search")]
+    InvalidCursor,
+    #[error(transparent)]
+    Unexpected(Unexpected),
+}
+
+/// Where searches run.
+pub trait ProductSearch: Send + Sync {
+    /// One page of the active products that meet `criteria`, in its sort order (ties by id
+    /// in the same direction). Pages never repeat or skip a product while the catalog is
+    /// unchanged. Returns `InvalidCursor` for a cursor made by another search, or not made
+    /// by this port at all.
+    fn search(
+        &self,
+        criteria: &SearchCriteria,
+    ) -> impl Future<Output = Result<Page<Product>, SearchFailed>> + Send;
+}

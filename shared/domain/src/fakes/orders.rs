@@ -1,0 +1,312 @@
+use super::{Broken, Failures, broken, lock};
+use crate::catalog::{Product, ProductRepository};
+use crate::fakes::InMemoryProducts;
+use crate::order::{
+    EventPublisher, IDEMPOTENCY_LEASE_SECONDS, IdempotencyKey, IdempotencyStore, KeyClaim,
+    KeyState, Order, OrderEvent, OrderRefusal, OrderStore, Outbox, Outcome, PlaceRefused,
+    ProductReader,
+};
+use crate::{CustomerId, OrderId, ProductId, Timestamp, Unexpected};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// A key's record: the customer and key it is under, by its fingerprint, state and version.
+type KeyRecords = HashMap<(CustomerId, IdempotencyKey), (String, KeyRecord, u64)>;
+
+#[derive(Debug, Clone)]
+enum KeyRecord {
+    InFlight { lease_until: Timestamp },
+    Completed(Outcome),
+}
+
+/// Orders, idempotency keys, the outbox and the catalog's stock, with the rules of the real
+/// store: stock taken for all lines or none, versions checked on every change, a claimed key
+/// held until its lease runs out. Operations named in [`InMemoryOrders::fail`] fail;
+/// `"cancel_race"` makes the next cancel lose to one that cancels the order just before it.
+#[derive(Debug, Default)]
+pub struct InMemoryOrders {
+    pub catalog: InMemoryProducts,
+    orders: Mutex<HashMap<OrderId, (Order, u64)>>,
+    keys: Mutex<KeyRecords>,
+    outbox: Mutex<Vec<OrderEvent>>,
+    failures: Failures,
+}
+
+impl InMemoryOrders {
+    pub async fn with_products(products: &[Product]) -> Self {
+        let store = Self::default();
+        for product in products {
+            let _ = store.catalog.create(product).await;
+        }
+        store
+    }
+
+    pub fn fail(&self, operation: &'static str) {
+        self.failures.fail(operation);
+    }
+
+    pub fn heal(&self, operation: &'static str) {
+        self.failures.heal(operation);
+    }
+
+    pub fn orders(&self) -> Vec<Order> {
+        lock(&self.orders)
+            .values()
+            .map(|(o, _)| o.clone())
+            .collect()
+    }
+
+    pub fn outbox(&self) -> Vec<OrderEvent> {
+        lock(&self.outbox).clone()
+    }
+
+    pub async fn stock(&self, id: ProductId) -> u32 {
+        let product = self.catalog.get(&id).await.ok().flatten();
+        product.map_or(0, |p| p.stock().units())
+    }
+
+    fn change_stock(&self, order: &Order, take: bool) {
+        let mut products = self.catalog.products_mut();
+        for line in order.items() {
+            if let Some(product) = products.get_mut(&line.product_id()) {
+                let (taken, returned) = if take {
+                    (line.quantity(), 0)
+                } else {
+                    (0, line.quantity())
+                };
+                product.change_stock(taken, returned);
+            }
+        }
+    }
+}
+
+impl ProductReader for InMemoryOrders {
+    async fn products(&self, ids: &[ProductId]) -> Result<Vec<Product>, Unexpected> {
+        self.failures.check("products")?;
+        self.catalog.products(ids).await
+    }
+}
+
+impl IdempotencyStore for InMemoryOrders {
+    async fn claim_key(
+        &self,
+        customer_id: &CustomerId,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        now: Timestamp,
+    ) -> Result<KeyState, Unexpected> {
+        self.failures.check("claim_key")?;
+        let lease_until = now.saturating_add(time::Duration::seconds(IDEMPOTENCY_LEASE_SECONDS));
+        let mut keys = lock(&self.keys);
+        let slot = (customer_id.clone(), key.clone());
+        let Some((first, record, version)) = keys.get(&slot).cloned() else {
+            keys.insert(
+                slot,
+                (
+                    fingerprint.to_owned(),
+                    KeyRecord::InFlight { lease_until },
+                    1,
+                ),
+            );
+            return Ok(KeyState::Claimed { version: 1 });
+        };
+        Ok(match record {
+            KeyRecord::Completed(outcome) => KeyState::Completed {
+                fingerprint: first,
+                outcome,
+            },
+            KeyRecord::InFlight { lease_until: until } if until > now || first != fingerprint => {
+                KeyState::InFlight { fingerprint: first }
+            }
+            KeyRecord::InFlight { .. } => {
+                keys.insert(
+                    slot,
+                    (first, KeyRecord::InFlight { lease_until }, version + 1),
+                );
+                KeyState::Claimed {
+                    version: version + 1,
+                }
+            }
+        })
+    }
+
+    async fn settle_key(&self, claim: &KeyClaim, refusal: &OrderRefusal) -> Result<(), Unexpected> {
+        self.failures.check("settle_key")?;
+        let mut keys = lock(&self.keys);
+        let slot = (claim.customer_id.clone(), claim.key.clone());
+        match keys.get_mut(&slot) {
+            Some((_, record, version)) if *version == claim.version => {
+                *record = KeyRecord::Completed(Outcome::Refused(refusal.clone()));
+                *version += 1;
+                Ok(())
+            }
+            _ => Err("the claimed key changed".into()),
+        }
+    }
+
+    async fn release_key(&self, claim: &KeyClaim) -> Result<(), Unexpected> {
+        self.failures.check("release_key")?;
+        let mut keys = lock(&self.keys);
+        let slot = (claim.customer_id.clone(), claim.key.clone());
+        if keys.get(&slot).is_some_and(|(_, _, v)| *v == claim.version) {
+            keys.remove(&slot);
+        }
+        Ok(())
+    }
+}
+
+impl OrderStore for InMemoryOrders {
+    async fn place(
+        &self,
+        order: &Order,
+        event: &OrderEvent,
+        claim: Option<&KeyClaim>,
+    ) -> Result<(), PlaceRefused> {
+        self.failures
+            .check("place")
+            .map_err(PlaceRefused::Unexpected)?;
+        let mut keys = lock(&self.keys);
+        if let Some(claim) = claim {
+            let slot = (claim.customer_id.clone(), claim.key.clone());
+            if keys.get(&slot).is_none_or(|(_, _, v)| *v != claim.version) {
+                return Err(PlaceRefused::KeyLost);
+            }
+        }
+        {
+            let products = self.catalog.products_mut();
+            let failed: Vec<(ProductId, u32, Option<&Product>)> = order
+                .items()
+                .iter()
+                .map(|l| (l.product_id(), l.quantity(), products.get(&l.product_id())))
+                .filter(|(_, q, p)| !p.is_some_and(|p| p.can_supply(*q)))
+                .collect();
+            if !failed.is_empty() {
+                let refusal = OrderRefusal::for_failed_lines(failed)
+                    .ok_or_else(|| PlaceRefused::Unexpected("an unexplained refusal".into()))?;
+                return Err(PlaceRefused::Refused(refusal));
+            }
+        }
+        self.change_stock(order, true);
+        lock(&self.orders).insert(order.id(), (order.clone(), 1));
+        lock(&self.outbox).push(event.clone());
+        if let Some(claim) = claim {
+            let slot = (claim.customer_id.clone(), claim.key.clone());
+            if let Some((_, record, version)) = keys.get_mut(&slot) {
+                *record = KeyRecord::Completed(Outcome::Placed(order.clone()));
+                *version += 1;
+            }
+        }
+        Ok(())
+    }
+
+    async fn get(&self, id: &OrderId) -> Result<Option<(Order, u64)>, Unexpected> {
+        self.failures.check("get")?;
+        Ok(lock(&self.orders).get(id).cloned())
+    }
+
+    async fn cancel(
+        &self,
+        cancelled: &Order,
+        version: u64,
+        event: &OrderEvent,
+    ) -> Result<bool, Unexpected> {
+        self.failures.check("cancel")?;
+        if self.failures.check("cancel_race").is_err() {
+            self.failures.heal("cancel_race");
+            // Another request's cancel lands first.
+            let mut orders = lock(&self.orders);
+            if let Some((order, v)) = orders.get_mut(&cancelled.id()) {
+                *order = cancelled.clone();
+                *v += 1;
+            }
+            return Ok(false);
+        }
+        let mut orders = lock(&self.orders);
+        match orders.get_mut(&cancelled.id()) {
+            Some((order, v)) if *v == version => {
+                *order = cancelled.clone();
+                *v += 1;
+            }
+            _ => return Ok(false),
+        }
+        drop(orders);
+        self.change_stock(cancelled, false);
+        lock(&self.outbox).push(event.clone());
+        Ok(true)
+    }
+}
+
+impl Outbox for InMemoryOrders {
+    async fn pending_events(&self, limit: u16) -> Result<Vec<OrderEvent>, Unexpected> {
+        self.failures.check("pending_events")?;
+        Ok(lock(&self.outbox)
+            .iter()
+            .take(usize::from(limit))
+            .cloned()
+            .collect())
+    }
+
+    async fn mark_published(&self, events: &[OrderEvent]) -> Result<(), Unexpected> {
+        self.failures.check("mark_published")?;
+        lock(&self.outbox).retain(|e| !events.iter().any(|p| p.event_id == e.event_id));
+        Ok(())
+    }
+}
+
+/// Keeps what it was asked to publish; fails while told to.
+#[derive(Debug, Default)]
+pub struct RecordingPublisher {
+    published: Mutex<Vec<OrderEvent>>,
+    failures: Failures,
+}
+
+impl RecordingPublisher {
+    pub fn published(&self) -> Vec<OrderEvent> {
+        lock(&self.published).clone()
+    }
+
+    pub fn fail(&self) {
+        self.failures.fail("publish");
+    }
+
+    pub fn heal(&self) {
+        self.failures.heal("publish");
+    }
+}
+
+impl EventPublisher for RecordingPublisher {
+    async fn publish(&self, events: &[OrderEvent]) -> Result<(), Unexpected> {
+        self.failures.check("publish")?;
+        lock(&self.published).extend_from_slice(events);
+        Ok(())
+    }
+}
+
+impl OrderStore for Broken {
+    async fn place(
+        &self,
+        _: &Order,
+        _: &OrderEvent,
+        _: Option<&KeyClaim>,
+    ) -> Result<(), PlaceRefused> {
+        Err(PlaceRefused::Unexpected(broken()))
+    }
+
+    async fn get(&self, _: &OrderId) -> Result<Option<(Order, u64)>, Unexpected> {
+        Err(broken())
+    }
+
+    async fn cancel(&self, _: &Order, _: u64, _: &OrderEvent) -> Result<bool, Unexpected> {
+        Err(broken())
+    }
+}
+
+impl Outbox for Broken {
+    async fn pending_events(&self, _: u16) -> Result<Vec<OrderEvent>, Unexpected> {
+        Err(broken())
+    }
+
+    async fn mark_published(&self, _: &[OrderEvent]) -> Result<(), Unexpected> {
+        Err(broken())
+    }
+}

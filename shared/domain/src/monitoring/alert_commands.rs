@@ -1,0 +1,265 @@
+//! The commands on alerts: create one, mute one.
+
+use super::alert::{Aggregation, Condition, Mute, Op};
+use super::template::MessageTemplate;
+use crate::{Slug, Text, Timestamp, Validation};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateAlert {
+    pub series: Slug,
+    pub condition: Condition,
+    pub aggregation: Aggregation,
+    pub window: u16,
+    pub message: MessageTemplate,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CreateAlertInput<'a> {
+    pub series: Option<&'a str>,
+    /// `None` when `condition` is missing.
+    pub op: Option<Option<&'a str>>,
+    pub threshold: Option<f64>,
+    pub aggregation: Option<&'a str>,
+    pub window: Option<i64>,
+    pub message: Option<&'a str>,
+}
+
+pub const MAX_WINDOW: i64 = 100;
+
+/// Thresholds are kept as DynamoDB numbers, whose range is about 1e-130 to 1e125 in
+/// magnitude; the bounds here are rounder and inside it.
+pub const MAX_THRESHOLD: f64 = 1e125;
+pub const MIN_NONZERO_THRESHOLD: f64 = 1e-125;
+
+fn storable(t: f64) -> bool {
+    t == 0.0 || (MIN_NONZERO_THRESHOLD..=MAX_THRESHOLD).contains(&t.abs())
+}
+
+impl CreateAlert {
+    pub fn parse(input: CreateAlertInput<'_>, validation: &mut Validation) -> Option<Self> {
+        let series = match input.series {
+            Some(s) => validation.check("series", Slug::parse(s)),
+            None => {
+                validation.push("series", "is required");
+                None
+            }
+        };
+        let condition = match input.op {
+            None => {
+                validation.push("condition", "is required");
+                None
+            }
+            Some(op) => {
+                let op = match op {
+                    Some(text) => Op::parse(text).or_else(|| {
+                        validation.push("condition.op", "must be gt, gte, lt or lte");
+                        None
+                    }),
+                    None => {
+                        validation.push("condition.op", "is required");
+                        None
+                    }
+                };
+                let threshold = match input.threshold {
+                    Some(t) if storable(t) => Some(t),
+                    Some(_) => {
+                        validation.push(
+                            "condition.threshold",
+                            "must be 0 or a number whose magnitude is between 1e-125 and 1e125",
+                        );
+                        None
+                    }
+                    None => {
+                        validation.push("condition.threshold", "is required");
+                        None
+                    }
+                };
+                op.zip(threshold)
+                    .map(|(op, threshold)| Condition { op, threshold })
+            }
+        };
+        let aggregation = match input.aggregation {
+            None => Some(Aggregation::default()),
+            Some(text) => Aggregation::parse(text).or_else(|| {
+                validation.push("aggregation", "must be last, avg, min or max");
+                None
+            }),
+        };
+        let window = match input.window {
+            None => Some(1),
+            Some(w) if (1..=MAX_WINDOW).contains(&w) => u16::try_from(w).ok(),
+            Some(_) => {
+                validation.push("window", "must be an integer from 1 to 100");
+                None
+            }
+        };
+        let message = match input.message {
+            Some(m) => validation.check("message", MessageTemplate::parse(m)),
+            None => {
+                validation.push("message", "is required");
+                None
+            }
+        };
+        Some(Self {
+            series: series?,
+            condition: condition?,
+            aggregation: aggregation?,
+            window: window?,
+            message: message?,
+        })
+    }
+}
+
+/// A mute request: until when (in the future, at most a year ahead) and why (at most 200
+/// characters); both optional.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MuteRequest {
+    pub until: Option<Timestamp>,
+    pub reason: Option<Text<0, 200>>,
+}
+
+pub const MAX_MUTE_SECONDS: i64 = 366 * 24 * 3600;
+
+impl MuteRequest {
+    pub fn parse(
+        until: Option<&str>,
+        reason: Option<&str>,
+        now: Timestamp,
+        validation: &mut Validation,
+    ) -> Option<Self> {
+        let until = match until {
+            None => Some(None),
+            Some(text) => match Timestamp::parse(text) {
+                Ok(at) if at <= now => {
+                    validation.push("until", "must be in the future");
+                    None
+                }
+                Ok(at) if at.unix_seconds() - now.unix_seconds() > MAX_MUTE_SECONDS => {
+                    validation.push("until", "must be at most a year ahead");
+                    None
+                }
+                Ok(at) => Some(Some(at)),
+                Err(e) => {
+                    validation.push("until", e.to_string());
+                    None
+                }
+            },
+        };
+        let reason = match reason {
+            None => Some(None),
+            Some(text) => validation
+                .check("reason", Text::<0, 200>::parse(text))
+                .map(Some),
+        };
+        Some(Self {
+            until: until?,
+            reason: reason?,
+        })
+    }
+
+    pub fn into_mute(self) -> Mute {
+        Mute {
+            until: self.until,
+            reason: self
+                .reason
+                .map(|r| r.as_str().to_owned())
+                .filter(|r| !r.is_empty()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp::parse(text).unwrap()
+    }
+
+    #[test]
+    fn mutes_expire_on_their_own() {
+        let now = at("2026-11-21T10:00:00Z");
+        let mut validation = Validation::new();
+        let mute = MuteRequest::parse(
+            Some("2026-11-21T11:00:00Z"),
+            Some("deploy"),
+            now,
+            &mut validation,
+        )
+        .unwrap();
+        assert_eq!(mute.reason.as_ref().unwrap().as_str(), "deploy");
+        for (until, ok) in [
+            ("2026-11-21T09:00:00Z", false),
+            ("2026-11-21T10:00:00Z", false),
+            ("2027-11-22T10:00:01Z", false),
+            ("2027-11-21T10:00:00Z", true),
+            ("soon", false),
+        ] {
+            let mut validation = Validation::new();
+            assert_eq!(
+                MuteRequest::parse(Some(until), None, now, &mut validation).is_some(),
+                ok,
+                "{until}"
+            );
+        }
+        let mut validation = Validation::new();
+        assert!(MuteRequest::parse(None, Some(&"r".repeat(201)), now, &mut validation).is_none());
+    }
+
+    #[test]
+    fn parse_lists_every_invalid_field() {
+        let mut validation = Validation::new();
+        let parsed = CreateAlert::parse(
+            CreateAlertInput {
+                series: Some("Bad Series"),
+                op: Some(Some("eq")),
+                threshold: None,
+                aggregation: Some("median"),
+                window: Some(101),
+                message: Some("{nope}"),
+            },
+            &mut validation,
+        );
+        assert!(parsed.is_none());
+        let fields: Vec<_> = validation
+            .errors()
+            .iter()
+            .map(|e| e.field.as_str())
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "series",
+                "condition.op",
+                "condition.threshold",
+                "aggregation",
+                "window",
+                "message"
+            ]
+        );
+    }
+
+    #[test]
+    fn thresholds_stay_inside_what_storage_holds() {
+        let parse = |threshold: f64| {
+            let mut validation = Validation::new();
+            CreateAlert::parse(
+                CreateAlertInput {
+                    series: Some("p99"),
+                    op: Some(Some("gt")),
+                    threshold: Some(threshold),
+                    message: Some("m"),
+                    ..Default::default()
+                },
+                &mut validation,
+            )
+            .is_some()
+        };
+        for ok in [0.0, -0.0, 1.5, -1e125, 1e125, 1e-125] {
+            assert!(parse(ok), "{ok}");
+        }
+        for bad in [1e126, -8e231, 1e-200, f64::NAN, f64::INFINITY] {
+            assert!(!parse(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! The owner's use cases on charts and alerts: create a chart, record points, add, list and
+//! mute alerts.
+
+use super::alert::Alert;
+use super::alert_commands::{CreateAlert, MuteRequest};
+use super::chart::{Chart, CreateChart, TooManyAlerts, TooManySeries};
+use super::ports::{ChartStore, PageError};
+use super::series::{RecordPoints, Series};
+use crate::{AlertId, Caller, ChartId, Clock, Cursor, Limit, Page, Slug, Unexpected};
+
+/// Attempts of an optimistic read-modify-write before the caller is told to retry.
+const ATTEMPTS: usize = 8;
+
+const CONTENDED: &str = "the chart is being changed by other requests; try again";
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateChartError {
+    #[error("could not create the chart")]
+    Unexpected(#[source] Unexpected),
+}
+
+/// A customer creates a chart they own.
+pub async fn create_chart(
+    caller: &Caller,
+    command: CreateChart,
+    clock: &impl Clock,
+    charts: &impl ChartStore,
+) -> Result<Chart, CreateChartError> {
+    let chart = Chart::create(caller.customer_id.clone(), command, clock.now());
+    charts
+        .create_chart(&chart)
+        .await
+        .map_err(CreateChartError::Unexpected)?;
+    Ok(chart)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecordPointsError {
+    #[error("no chart with id {0}")]
+    ChartNotFound(ChartId),
+    #[error(transparent)]
+    TooManySeries(#[from] TooManySeries),
+    #[error("{CONTENDED}")]
+    Contended,
+    #[error("could not record the points")]
+    Unexpected(#[source] Unexpected),
+}
+
+/// Appends points to the owner's chart; concurrent calls never lose points.
+pub async fn record_points(
+    caller: &Caller,
+    chart_id: ChartId,
+    command: &RecordPoints,
+    charts: &impl ChartStore,
+) -> Result<usize, RecordPointsError> {
+    let names: Vec<Slug> = command
+        .by_series
+        .iter()
+        .map(|(name, _)| name.clone())
+        .collect();
+    for _ in 0..ATTEMPTS {
+        let snapshot = charts
+            .load_for_points(&chart_id, &names)
+            .await
+            .map_err(RecordPointsError::Unexpected)?
+            .filter(|s| s.chart.is_owned_by(&caller.customer_id))
+            .ok_or(RecordPointsError::ChartNotFound(chart_id))?;
+        let mut chart = snapshot.chart;
+        let chart_changed = chart.add_series(&names)?;
+        let mut updates = Vec::with_capacity(names.len());
+        for (name, points) in &command.by_series {
+            let (mut series, version) = match snapshot.series.iter().find(|(s, _)| s.name() == name)
+            {
+                Some((series, version)) => (series.clone(), Some(*version)),
+                None => (Series::new(chart_id, name.clone()), None),
+            };
+            series.append(points);
+            updates.push((series, version));
+        }
+        let chart_write = chart_changed.then_some((&chart, snapshot.chart_version));
+        if charts
+            .save_points(chart_write, &updates)
+            .await
+            .map_err(RecordPointsError::Unexpected)?
+        {
+            return Ok(command.by_series.iter().map(|(_, p)| p.len()).sum());
+        }
+    }
+    Err(RecordPointsError::Contended)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateAlertError {
+    #[error("no chart with id {0}")]
+    ChartNotFound(ChartId),
+    #[error(transparent)]
+    TooManyAlerts(#[from] TooManyAlerts),
+    #[error("{CONTENDED}")]
+    Contended,
+    #[error("could not create the alert")]
+    Unexpected(#[source] Unexpected),
+}
+
+/// The owner adds an alert to their chart (at most 50).
+pub async fn create_alert(
+    caller: &Caller,
+    chart_id: ChartId,
+    command: CreateAlert,
+    clock: &impl Clock,
+    charts: &impl ChartStore,
+) -> Result<Alert, CreateAlertError> {
+    let now = clock.now();
+    for _ in 0..ATTEMPTS {
+        let (mut chart, version) = charts
+            .get_chart(&chart_id)
+            .await
+            .map_err(CreateAlertError::Unexpected)?
+            .filter(|(c, _)| c.is_owned_by(&caller.customer_id))
+            .ok_or(CreateAlertError::ChartNotFound(chart_id))?;
+        chart.add_alert()?;
+        let alert = Alert::new(&chart, command.clone(), now);
+        if charts
+            .add_alert(&chart, version, &alert)
+            .await
+            .map_err(CreateAlertError::Unexpected)?
+        {
+            return Ok(alert);
+        }
+    }
+    Err(CreateAlertError::Contended)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ListAlertsError {
+    #[error("no chart with id {0}")]
+    ChartNotFound(ChartId),
+    #[error("the cursor does not belong to this list")]
+    InvalidCursor,
+    #[error("could not list the alerts")]
+    Unexpected(#[source] Unexpected),
+}
+
+/// A page of the owner's chart's alerts.
+pub async fn list_alerts(
+    caller: &Caller,
+    chart_id: ChartId,
+    limit: Limit,
+    cursor: Option<&Cursor>,
+    charts: &impl ChartStore,
+) -> Result<Page<Alert>, ListAlertsError> {
+    charts
+        .get_chart(&chart_id)
+        .await
+        .map_err(ListAlertsError::Unexpected)?
+        .filter(|(c, _)| c.is_owned_by(&caller.customer_id))
+        .ok_or(ListAlertsError::ChartNotFound(chart_id))?;
+    charts
+        .alerts_page(&chart_id, limit, cursor)
+        .await
+        .map_err(|e| match e {
+            PageError::InvalidCursor => ListAlertsError::InvalidCursor,
+            PageError::Unexpected(e) => ListAlertsError::Unexpected(e),
+        })
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MuteAlertError {
+    #[error("no alert with id {0}")]
+    AlertNotFound(AlertId),
+    #[error("could not change the alert's mute")]
+    Unexpected(#[source] Unexpected),
+}
+
+/// Mutes (`Some`) or unmutes (`None`) an alert of the caller's chart.
+pub async fn mute_alert(
+    caller: &Caller,
+    alert_id: AlertId,
+    mute: Option<MuteRequest>,
+    charts: &impl ChartStore,
+) -> Result<Alert, MuteAlertError> {
+    let not_found = MuteAlertError::AlertNotFound(alert_id);
+    let chart = match charts
+        .alert_owner(&alert_id)
+        .await
+        .map_err(MuteAlertError::Unexpected)?
+    {
+        Some((chart, owner)) if owner == caller.customer_id => chart,
+        _ => return Err(not_found),
+    };
+    charts
+        .set_mute(&chart, &alert_id, mute.map(MuteRequest::into_mute))
+        .await
+        .map_err(MuteAlertError::Unexpected)?
+        .ok_or(not_found)
+}

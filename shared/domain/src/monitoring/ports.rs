@@ -1,0 +1,126 @@
+//! What monitoring needs from storage and from the mail service.
+
+use super::alert::{Alert, Mute};
+use super::chart::Chart;
+use super::evaluation::Report;
+use super::series::Series;
+use crate::{AlertId, ChartId, Cursor, CustomerId, Email, Limit, Page, Slug, Unexpected};
+use std::future::Future;
+
+/// A chart and what a points write needs of it.
+#[derive(Debug, Clone)]
+pub struct PointsSnapshot {
+    pub chart: Chart,
+    pub chart_version: u64,
+    /// The requested series that exist, with their versions.
+    pub series: Vec<(Series, u64)>,
+}
+
+/// Everything a chart's evaluation reads.
+#[derive(Debug, Clone)]
+pub struct ChartContents {
+    pub chart: Chart,
+    pub series: Vec<Series>,
+    pub alerts: Vec<Alert>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error("the cursor does not belong to this list")]
+    InvalidCursor,
+    #[error(transparent)]
+    Unexpected(Unexpected),
+}
+
+/// Where charts, their series and their alerts are kept, for their owners' requests.
+pub trait ChartStore: Send + Sync {
+    fn create_chart(&self, chart: &Chart) -> impl Future<Output = Result<(), Unexpected>> + Send;
+
+    fn get_chart(
+        &self,
+        id: &ChartId,
+    ) -> impl Future<Output = Result<Option<(Chart, u64)>, Unexpected>> + Send;
+
+    /// The chart and those of `series` that exist, read consistently in one round trip.
+    fn load_for_points(
+        &self,
+        id: &ChartId,
+        series: &[Slug],
+    ) -> impl Future<Output = Result<Option<PointsSnapshot>, Unexpected>> + Send;
+
+    /// Saves series (new ones have no version) and, when it changed, the chart, all at once
+    /// and only if none changed since they were read; `Ok(false)` when one did.
+    fn save_points(
+        &self,
+        chart: Option<(&Chart, u64)>,
+        series: &[(Series, Option<u64>)],
+    ) -> impl Future<Output = Result<bool, Unexpected>> + Send;
+
+    /// Saves the chart (with its alert count raised) if still at `version`, and the alert,
+    /// at once; `Ok(false)` when the chart changed since.
+    fn add_alert(
+        &self,
+        chart: &Chart,
+        version: u64,
+        alert: &Alert,
+    ) -> impl Future<Output = Result<bool, Unexpected>> + Send;
+
+    /// One page of a chart's alerts, oldest first.
+    fn alerts_page(
+        &self,
+        chart: &ChartId,
+        limit: Limit,
+        cursor: Option<&Cursor>,
+    ) -> impl Future<Output = Result<Page<Alert>, PageError>> + Send;
+
+    /// The chart an alert belongs to and that chart's owner, in one read by alert id.
+    fn alert_owner(
+        &self,
+        alert: &AlertId,
+    ) -> impl Future<Output = Result<Option<(ChartId, CustomerId)>, Unexpected>> + Send;
+
+    /// Sets (`Some`) or clears (`None`) an alert's mute in one write, leaving the rest of the
+    /// alert as it is; the alert after the write, or `None` when it no longer exists.
+    fn set_mute(
+        &self,
+        chart: &ChartId,
+        alert: &AlertId,
+        mute: Option<Mute>,
+    ) -> impl Future<Output = Result<Option<Alert>, Unexpected>> + Send;
+}
+
+/// What the scheduled evaluation reads and writes.
+pub trait EvaluationStore: Send + Sync {
+    /// One page of the ids of the charts of `shard` that have alerts.
+    fn charts_with_alerts(
+        &self,
+        shard: u8,
+        cursor: Option<Cursor>,
+    ) -> impl Future<Output = Result<(Vec<ChartId>, Option<Cursor>), Unexpected>> + Send;
+
+    /// A chart with its series and alerts, in one query.
+    fn load_for_evaluation(
+        &self,
+        id: &ChartId,
+    ) -> impl Future<Output = Result<Option<ChartContents>, Unexpected>> + Send;
+
+    /// Marks `tick` as handled for the chart; `Ok(false)` when it already was.
+    fn claim_tick(
+        &self,
+        chart: &ChartId,
+        tick: &str,
+    ) -> impl Future<Output = Result<bool, Unexpected>> + Send;
+
+    /// Stores the evaluation fields (state, `firing_since`, `last_notified_at`) of alerts, in
+    /// one write, leaving their mutes as they are.
+    fn save_states(&self, alerts: &[Alert]) -> impl Future<Output = Result<(), Unexpected>> + Send;
+}
+
+/// Sends reports (SES).
+pub trait Mailer: Send + Sync {
+    fn send(
+        &self,
+        to: &[Email],
+        report: &Report,
+    ) -> impl Future<Output = Result<(), Unexpected>> + Send;
+}

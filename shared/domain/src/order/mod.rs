@@ -1,0 +1,32 @@
+//! Orders: the [`Order`] aggregate (placed at catalog prices, cancelled while pending), the
+//! command to place one, idempotency keys, the events every change causes, the ports they are
+//! stored through (one capability a trait), and the use cases: [`create_order`],
+//! [`get_order`], [`cancel_order`] and [`publish_pending_events`], the sweep that publishes
+//! what a failed publish left in the outbox.
+
+mod command;
+mod create;
+mod events;
+mod idempotency;
+mod model;
+mod ports;
+mod use_cases;
+
+pub use command::{CreateOrder, LineInput, LineRequest, MAX_LINES, MAX_QUANTITY};
+pub use create::{CreateOrderAnswer, CreateOrderError, create_order};
+pub use events::{EVENT_SOURCE, OrderEvent, OrderEventKind};
+pub use idempotency::{
+    IDEMPOTENCY_LEASE_SECONDS, IDEMPOTENCY_RETENTION_SECONDS, IdempotencyKey,
+    InvalidIdempotencyKey, KeyClaim, KeyState, Outcome,
+};
+pub use model::{NotPending, Order, OrderLine, OrderRefusal, OrderStatus, Shortage};
+pub use ports::{
+    EventPublisher, IdempotencyStore, OrderStore, Outbox, PlaceRefused, ProductReader,
+};
+pub use use_cases::{
+    CancelOrderError, GetOrderError, PublishEventsError, cancel_order, get_order,
+    publish_pending_events,
+};
+
+#[cfg(test)]
+mod tests;
