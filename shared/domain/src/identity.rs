@@ -30,7 +30,7 @@ impl CustomerId {
     }
 }
 
-crate::parsed_from_string!(CustomerId, InvalidCustomerId);
+crate::text::parsed_from_string!(CustomerId, InvalidCustomerId);
 
 impl fmt::Display for CustomerId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -3,6 +3,26 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// `TryFrom<String>` through the type's `parse`, and back to `String`, so that serde reads a
+/// string value object only through its `parse` (`#[serde(try_from = "String")]`).
+macro_rules! parsed_from_string {
+    ($type:ty, $error:ty $(, $($generics:tt)*)?) => {
+        impl<$($($generics)*)?> TryFrom<String> for $type {
+            type Error = $error;
+            fn try_from(text: String) -> Result<Self, Self::Error> {
+                Self::parse(&text)
+            }
+        }
+
+        impl<$($($generics)*)?> From<$type> for String {
+            fn from(value: $type) -> String {
+                value.0
+            }
+        }
+    };
+}
+pub(crate) use parsed_from_string;
+
 /// Text of `MIN..=MAX` characters (Unicode scalar values) after trimming surrounding white
 /// space. Control characters other than line breaks and tabs are refused.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -38,7 +58,7 @@ impl<const MIN: usize, const MAX: usize> Text<MIN, MAX> {
     }
 }
 
-crate::parsed_from_string!(Text<MIN, MAX>, TextError, const MIN: usize, const MAX: usize);
+parsed_from_string!(Text<MIN, MAX>, TextError, const MIN: usize, const MAX: usize);
 
 impl<const MIN: usize, const MAX: usize> fmt::Display for Text<MIN, MAX> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -75,7 +95,7 @@ impl Slug {
     }
 }
 
-crate::parsed_from_string!(Slug, InvalidSlug);
+parsed_from_string!(Slug, InvalidSlug);
 
 impl fmt::Display for Slug {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -112,7 +132,7 @@ impl Email {
     }
 }
 
-crate::parsed_from_string!(Email, InvalidEmail);
+parsed_from_string!(Email, InvalidEmail);
 
 impl fmt::Display for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

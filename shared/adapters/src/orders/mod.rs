@@ -17,8 +17,8 @@
 //! `publish-events` sweep, which runs every minute on an EventBridge schedule.
 
 mod idempotency;
-mod placing;
 mod outbox;
+mod placing;
 
 use crate::store::{DocumentStore, StoreError, Write};
 use std::time::Duration;

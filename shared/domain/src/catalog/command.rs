@@ -1,6 +1,6 @@
 //! Commands of the catalog, parsed from a request's raw fields.
 
-use super::product::{ProductDescription, ProductName, Stock};
+use super::values::{ProductDescription, ProductName, Stock};
 use crate::{Price, Slug, Validation};
 
 /// The command to add a product; every field already valid.

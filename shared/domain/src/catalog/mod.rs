@@ -7,11 +7,13 @@ mod ports;
 mod product;
 pub mod search;
 mod use_cases;
+mod values;
 
 pub use command::{CreateProduct, CreateProductInput};
 pub use ports::{CreateProductRefused, ProductRepository, ProductSearch, SearchFailed};
-pub use product::{InvalidStock, Product, ProductDescription, ProductName, Stock, name_key};
+pub use product::{Product, name_key};
 pub use search::{SearchCriteria, SearchInput, SortOrder};
 pub use use_cases::{
     CreateProductError, GetProductError, SearchError, create_product, get_product, search_products,
 };
+pub use values::{InvalidStock, ProductDescription, ProductName, Stock};

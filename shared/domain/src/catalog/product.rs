@@ -1,55 +1,9 @@
 //! The [`Product`] aggregate and its value objects.
 
 use super::command::CreateProduct;
-use crate::{Currency, Price, ProductId, Slug, Text, Timestamp};
+use super::values::{ProductDescription, ProductName, Stock};
+use crate::{Currency, Price, ProductId, Slug, Timestamp};
 use serde::{Deserialize, Serialize};
-
-pub type ProductName = Text<1, 120>;
-pub type ProductDescription = Text<0, 2000>;
-
-/// Units in stock: 0 to 1,000,000.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "i64", into = "i64")]
-pub struct Stock(u32);
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("must be an integer from 0 to 1000000")]
-pub struct InvalidStock;
-
-impl Stock {
-    pub const MAX: u32 = 1_000_000;
-
-    pub fn new(units: i64) -> Result<Self, InvalidStock> {
-        u32::try_from(units)
-            .ok()
-            .filter(|n| *n <= Self::MAX)
-            .map(Self)
-            .ok_or(InvalidStock)
-    }
-
-    pub fn units(&self) -> u32 {
-        self.0
-    }
-
-    /// Whether `quantity` units can be taken: the rule the store applies atomically (as a
-    /// condition on the stored stock) when an order takes them.
-    pub fn covers(&self, quantity: u32) -> bool {
-        self.0 >= quantity
-    }
-}
-
-impl TryFrom<i64> for Stock {
-    type Error = InvalidStock;
-    fn try_from(units: i64) -> Result<Self, Self::Error> {
-        Self::new(units)
-    }
-}
-
-impl From<Stock> for i64 {
-    fn from(stock: Stock) -> i64 {
-        stock.0.into()
-    }
-}
 
 /// A product of the catalog, as stored and as returned to clients.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,7 +85,7 @@ impl Product {
     /// copy of it; DynamoDB applies it as one conditional update).
     #[cfg(any(test, feature = "fakes"))]
     pub(crate) fn change_stock(&mut self, taken: u32, returned: u32) {
-        self.stock = Stock(self.stock.0 - taken + returned);
+        self.stock = self.stock.changed_by(taken, returned);
     }
 }
 
@@ -145,17 +99,6 @@ mod tests {
     use super::*;
     use crate::Validation;
     use crate::catalog::CreateProductInput;
-
-    #[test]
-    fn stock_bounds() {
-        assert!(Stock::new(0).is_ok());
-        assert!(Stock::new(1_000_000).is_ok());
-        assert!(Stock::new(1_000_001).is_err());
-        assert!(Stock::new(-1).is_err());
-        assert!(Stock::new(i64::MAX).is_err());
-        assert!(Stock::new(3).unwrap().covers(3));
-        assert!(!Stock::new(3).unwrap().covers(4));
-    }
 
     fn product(active: bool, stock: i64) -> Product {
         let mut validation = Validation::new();

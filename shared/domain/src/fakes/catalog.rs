@@ -1,4 +1,4 @@
-use super::{Broken, broken, lock};
+use super::support::{Broken, broken, lock};
 use crate::catalog::{
     CreateProductRefused, Product, ProductRepository, ProductSearch, SearchCriteria, SearchFailed,
     search,

@@ -1,4 +1,4 @@
-use super::{Broken, Failures, broken, lock};
+use super::support::{Broken, Failures, broken, lock};
 use crate::monitoring::evaluation::Report;
 use crate::monitoring::{
     Alert, Chart, ChartContents, ChartStore, EvaluationStore, Mailer, Mute, PageError,

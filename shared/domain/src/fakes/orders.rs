@@ -1,4 +1,4 @@
-use super::{Broken, Failures, broken, lock};
+use super::support::{Broken, Failures, broken, lock};
 use crate::catalog::{Product, ProductRepository};
 use crate::fakes::InMemoryProducts;
 use crate::order::{

@@ -1,7 +1,7 @@
 //! The commands on alerts: create one, mute one.
 
-use super::alert::{Aggregation, Condition, Mute, Op};
 use super::template::MessageTemplate;
+use super::values::{Aggregation, Condition, Mute, Op};
 use crate::{Slug, Text, Timestamp, Validation};
 
 #[derive(Debug, Clone, PartialEq)]

@@ -173,10 +173,10 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::monitoring::alert::{Aggregation, Condition, Mute, Op};
     use crate::monitoring::chart::{ChartDescription, ChartName};
     use crate::monitoring::series::Point;
     use crate::monitoring::template::MessageTemplate;
+    use crate::monitoring::values::{Aggregation, Condition, Mute, Op};
     use crate::{AlertId, ChartId, CustomerId, Email, Slug};
 
     fn at(text: &str) -> Timestamp {

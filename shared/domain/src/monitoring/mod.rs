@@ -11,10 +11,9 @@ mod ports;
 mod series;
 mod template;
 mod tick;
+mod values;
 
-pub use alert::{
-    Aggregation, Alert, AlertState, AlertView, Condition, Evaluated, Mute, Notice, Op,
-};
+pub use alert::{Alert, AlertState, AlertView, Evaluated, Notice};
 pub use alert_commands::{
     CreateAlert, CreateAlertInput, MAX_MUTE_SECONDS, MAX_THRESHOLD, MAX_WINDOW,
     MIN_NONZERO_THRESHOLD, MuteRequest,
@@ -34,6 +33,7 @@ pub use series::{
 };
 pub use template::{MessageTemplate, TemplateError, format_number};
 pub use tick::{EvaluateAlertsError, SHARDS, Scope, Tick, TickSummary, evaluate_alerts, shard_of};
+pub use values::{Aggregation, Condition, Mute, Op};
 
 #[cfg(test)]
 mod tests;

@@ -1,9 +1,10 @@
 //! What monitoring needs from storage and from the mail service.
 
-use super::alert::{Alert, Mute};
+use super::alert::Alert;
 use super::chart::Chart;
 use super::evaluation::Report;
 use super::series::Series;
+use super::values::Mute;
 use crate::{AlertId, ChartId, Cursor, CustomerId, Email, Limit, Page, Slug, Unexpected};
 use std::future::Future;
 

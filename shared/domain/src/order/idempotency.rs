@@ -27,7 +27,7 @@ impl IdempotencyKey {
     }
 }
 
-crate::parsed_from_string!(IdempotencyKey, InvalidIdempotencyKey);
+crate::text::parsed_from_string!(IdempotencyKey, InvalidIdempotencyKey);
 
 /// How long an idempotency key is remembered (at least; storage may keep it longer).
 pub const IDEMPOTENCY_RETENTION_SECONDS: i64 = 24 * 3600;

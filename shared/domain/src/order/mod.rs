@@ -6,7 +6,6 @@
 
 mod command;
 mod create;
-mod events;
 mod idempotency;
 mod model;
 mod ports;
@@ -14,12 +13,14 @@ mod use_cases;
 
 pub use command::{CreateOrder, LineInput, LineRequest, MAX_LINES, MAX_QUANTITY};
 pub use create::{CreateOrderAnswer, CreateOrderError, create_order};
-pub use events::{EVENT_SOURCE, OrderEvent, OrderEventKind};
 pub use idempotency::{
     IDEMPOTENCY_LEASE_SECONDS, IDEMPOTENCY_RETENTION_SECONDS, IdempotencyKey,
     InvalidIdempotencyKey, KeyClaim, KeyState, Outcome,
 };
-pub use model::{NotPending, Order, OrderLine, OrderRefusal, OrderStatus, Shortage};
+pub use model::{
+    EVENT_SOURCE, NotPending, Order, OrderEvent, OrderEventKind, OrderLine, OrderRefusal,
+    OrderStatus, Shortage,
+};
 pub use ports::{
     EventPublisher, IdempotencyStore, OrderStore, Outbox, PlaceRefused, ProductReader,
 };

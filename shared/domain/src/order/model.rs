@@ -1,10 +1,10 @@
 //! The [`Order`] aggregate: priced lines, a status that only moves forward, and the events its
-//! changes cause.
+//! changes cause ([`OrderEvent`]: stored with the change that causes it, the outbox, and
+//! published after).
 
 use super::command::LineRequest;
-use super::events::{OrderEvent, OrderEventKind};
 use crate::catalog::Product;
-use crate::{Currency, CustomerId, Money, OrderId, ProductId, Timestamp};
+use crate::{Currency, CustomerId, EventId, Money, OrderId, ProductId, Timestamp};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -200,6 +200,53 @@ impl Order {
 
     pub fn updated_at(&self) -> Timestamp {
         self.updated_at
+    }
+}
+
+/// What happened to an order, for the event bus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OrderEventKind {
+    OrderCreated,
+    OrderCancelled,
+}
+
+impl OrderEventKind {
+    pub fn detail_type(self) -> &'static str {
+        match self {
+            OrderEventKind::OrderCreated => "OrderCreated",
+            OrderEventKind::OrderCancelled => "OrderCancelled",
+        }
+    }
+}
+
+/// A domain event, stored with the change that causes it and published after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderEvent {
+    pub event_id: EventId,
+    pub kind: OrderEventKind,
+    pub order: Order,
+    pub occurred_at: Timestamp,
+}
+
+pub const EVENT_SOURCE: &str = "shop.orders";
+
+impl OrderEvent {
+    pub(crate) fn new(kind: OrderEventKind, order: &Order) -> Self {
+        Self {
+            event_id: EventId::new(),
+            kind,
+            order: order.clone(),
+            occurred_at: order.updated_at(),
+        }
+    }
+
+    /// The event's `detail`: the order's fields plus `event_id`.
+    pub fn detail(&self) -> serde_json::Value {
+        let mut detail = serde_json::to_value(&self.order).unwrap_or_default();
+        if let Some(fields) = detail.as_object_mut() {
+            fields.insert("event_id".into(), serde_json::json!(self.event_id));
+        }
+        detail
     }
 }
 
