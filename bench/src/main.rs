@@ -6,7 +6,6 @@
 //!
 //! Machines here are noisy: read the times as ratios to the floor, measured in the same run.
 
-mod meter;
 mod runtime_api;
 
 use adapters::catalog::{DynamoProductRepository, DynamoProductSearch};
@@ -20,11 +19,11 @@ use anyhow::{Context, Result, bail};
 use domain::catalog::Product;
 use domain::monitoring::{Aggregation, Point};
 use domain::{Currency, Timestamp};
+use integration_tests::meter::{self, Meter, Tally};
 use integration_tests::{
     alert_above, chart_items, event, parts, product, request, with_body, with_path_param,
     with_query,
 };
-use meter::{Meter, Tally};
 use runtime_api::{Run, RuntimeApi};
 use serde_json::{Value, json};
 use std::collections::HashMap;

@@ -5,14 +5,6 @@
 use adapters::http::Answer;
 use adapters::store::{DocumentStore, Item, new_item};
 use aws_config::SdkConfig;
-use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::interceptors::context::{
-    AfterDeserializationInterceptorContextRef, BeforeSerializationInterceptorContextRef,
-};
-use aws_smithy_runtime_api::client::orchestrator::Metadata;
-use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use aws_smithy_types::config_bag::ConfigBag;
 use domain::catalog::{CreateProduct, Product, ProductDescription, ProductName, Stock};
 use domain::monitoring::{
     Aggregation, Alert, Chart, ChartDescription, ChartName, Condition, CreateAlert, CreateChart,
@@ -23,7 +15,10 @@ use lambda_http::{Body, Request, Response};
 use local_stack::{TableDefinition, template_path};
 use serde_json::Value;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+
+pub mod meter;
+
+pub use meter::{IamActions, Meter};
 
 /// The local stack with a table of its own, so tests run in parallel without meeting.
 pub struct Stack {
@@ -148,123 +143,8 @@ pub fn alert_above(
     }
 }
 
-/// IAM actions with the index they were used on (`None` for the table).
-pub type IamActions = std::collections::BTreeSet<(String, Option<String>)>;
-
-/// Counts SDK operations by name (`GetItem`, `Query`, ...), one per call whatever the retries,
-/// and the items each read from the table (`ScannedCount` of a query, the items a get or batch
-/// get returned).
-#[derive(Debug, Clone, Default)]
-pub struct Calls {
-    names: Arc<Mutex<Vec<String>>>,
-    items_read: Arc<Mutex<usize>>,
-    actions: Arc<Mutex<IamActions>>,
-}
-
-impl Calls {
-    pub fn total(&self) -> usize {
-        self.names.lock().unwrap().len()
-    }
-
-    pub fn names(&self) -> Vec<String> {
-        self.names.lock().unwrap().clone()
-    }
-
-    pub fn items_read(&self) -> usize {
-        *self.items_read.lock().unwrap()
-    }
-
-    /// The IAM actions the calls needed (`dynamodb:UpdateItem`, ...), with the index a query
-    /// read: a transaction needs the action of each of its writes.
-    pub fn iam_actions(&self) -> IamActions {
-        self.actions.lock().unwrap().clone()
-    }
-
-    pub fn reset(&self) {
-        self.names.lock().unwrap().clear();
-        *self.items_read.lock().unwrap() = 0;
-    }
-}
-
-impl Intercept for Calls {
-    fn name(&self) -> &'static str {
-        "Calls"
-    }
-
-    fn read_before_serialization(
-        &self,
-        context: &BeforeSerializationInterceptorContextRef<'_>,
-        _components: &RuntimeComponents,
-        config: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let operation = config
-            .load::<Metadata>()
-            .map_or_else(|| "unknown".to_owned(), |m| m.name().to_owned());
-        let actions = iam_actions(&operation, context.input());
-        self.actions.lock().unwrap().extend(actions);
-        self.names.lock().unwrap().push(operation);
-        Ok(())
-    }
-
-    fn read_after_deserialization(
-        &self,
-        context: &AfterDeserializationInterceptorContextRef<'_>,
-        _components: &RuntimeComponents,
-        _config: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        use aws_sdk_dynamodb::operation::{
-            batch_get_item::BatchGetItemOutput, get_item::GetItemOutput, query::QueryOutput,
-        };
-        let Ok(output) = context.output_or_error() else {
-            return Ok(());
-        };
-        let read = if let Some(query) = output.downcast_ref::<QueryOutput>() {
-            usize::try_from(query.scanned_count).unwrap_or(0)
-        } else if let Some(batch) = output.downcast_ref::<BatchGetItemOutput>() {
-            batch
-                .responses
-                .as_ref()
-                .map_or(0, |r| r.values().map(Vec::len).sum())
-        } else if let Some(get) = output.downcast_ref::<GetItemOutput>() {
-            usize::from(get.item.is_some())
-        } else {
-            0
-        };
-        *self.items_read.lock().unwrap() += read;
-        Ok(())
-    }
-}
-
-fn iam_actions(
-    operation: &str,
-    input: &aws_smithy_runtime_api::client::interceptors::context::Input,
-) -> Vec<(String, Option<String>)> {
-    use aws_sdk_dynamodb::operation::query::QueryInput;
-    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsInput;
-    let action = |name: &str| (format!("dynamodb:{name}"), None);
-    if let Some(query) = input.downcast_ref::<QueryInput>() {
-        return vec![("dynamodb:Query".to_owned(), query.index_name.clone())];
-    }
-    if let Some(transaction) = input.downcast_ref::<TransactWriteItemsInput>() {
-        return transaction
-            .transact_items
-            .iter()
-            .flatten()
-            .map(|item| {
-                if item.put.is_some() {
-                    action("PutItem")
-                } else if item.update.is_some() {
-                    action("UpdateItem")
-                } else if item.delete.is_some() {
-                    action("DeleteItem")
-                } else {
-                    action("ConditionCheckItem")
-                }
-            })
-            .collect();
-    }
-    vec![action(operation)]
-}
+/// Counts a client's calls, the items they read and the IAM actions they need.
+pub type Calls = Meter;
 
 /// A sample event from `events/`, as JSON to adjust before it becomes a request.
 pub fn event(name: &str) -> Value {
@@ -389,6 +269,13 @@ pub fn error_fields(problem: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The `field`s named by a problem document's `errors`, sorted.
+pub fn sorted_error_fields(problem: &Value) -> Vec<String> {
+    let mut fields = error_fields(problem);
+    fields.sort();
+    fields
 }
 
 /// An EventBridge bus of the test's own, with a rule sending everything from `shop.orders`

@@ -10,7 +10,8 @@ use domain::catalog::ProductRepository;
 use domain::order::{IdempotencyKey, IdempotencyStore, KeyState};
 use domain::{Currency, CustomerId, ProductId, Timestamp};
 use integration_tests::{
-    EventTap, Stack, error_fields, event, parts, request, with_body, with_claims, with_path_param,
+    EventTap, Stack, error_fields, event, parts, request, sorted_error_fields, with_body,
+    with_claims, with_path_param,
 };
 use serde_json::{Value, json};
 
@@ -250,10 +251,8 @@ async fn line_and_quantity_bounds() {
         )
         .await;
     assert_eq!(status, 400);
-    let mut fields = error_fields(&problem);
-    fields.sort();
     assert_eq!(
-        fields,
+        sorted_error_fields(&problem),
         [
             "items[0].extra",
             "items[0].product_id",

@@ -4,7 +4,9 @@
 use adapters::catalog::{DynamoProductRepository, DynamoProductSearch};
 use domain::catalog::{Product, ProductRepository};
 
-use integration_tests::{Stack, error_fields, event, parts, request, with_query};
+use integration_tests::{
+    Stack, error_fields, event, parts, request, sorted_error_fields, with_query,
+};
 use serde_json::Value;
 use std::collections::HashSet;
 
@@ -211,10 +213,8 @@ async fn refusals() {
     )
     .await;
     assert_eq!(status, 400);
-    let mut fields = error_fields(&problem);
-    fields.sort();
     assert_eq!(
-        fields,
+        sorted_error_fields(&problem),
         [
             "category",
             "colour",

@@ -428,28 +428,6 @@ async fn a_document_of_an_older_schema_is_upgraded_on_read() {
 }
 
 #[tokio::test]
-async fn an_item_of_another_entity_is_not_read_as_this_one() {
-    #[derive(Debug, Clone, Serialize, Deserialize)]
-    struct Other {
-        id: String,
-    }
-    impl Document for Other {
-        const ENTITY: &'static str = "other";
-        const SCHEMA_VERSION: u32 = 1;
-        fn key(&self) -> Key {
-            note_key(&self.id)
-        }
-    }
-    let stack = Stack::new().await;
-    let store = stack.store();
-    store.create(&Other { id: "x".into() }).await.unwrap();
-    assert!(matches!(
-        store.get::<Note>(&note_key("x")).await,
-        Err(StoreError::Unexpected(_))
-    ));
-}
-
-#[tokio::test]
 async fn batch_get_reads_many_keys_in_few_round_trips() {
     let stack = Stack::new().await;
     let (store, calls) = stack.counted_store();

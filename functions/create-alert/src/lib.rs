@@ -1,6 +1,6 @@
 //! `POST /charts/{id}/alerts` (the owner): adds an alert on one of the chart's series.
 
-use adapters::http::{self, Answer, Fields};
+use adapters::http::{self, Answer, Fields, JsonObject, Problem};
 use domain::monitoring::{CreateAlert, CreateAlertInput, create_alert};
 use domain::{ChartId, Clock, SystemClock, Validation};
 use lambda_http::Request;
@@ -11,9 +11,17 @@ pub use adapters::lambda::ChartOwnerDeps as Deps;
 pub async fn handle(request: Request, deps: &Deps) -> Answer {
     let caller = http::caller(&request, deps.auth)?;
     let chart_id = http::path_param(&request, "id", ChartId::parse)?;
-    let body = http::json_object(&request)?;
+    let command = parse(&http::json_object(&request)?)?;
+    let alert = create_alert(&caller, chart_id, command, &SystemClock, &deps.charts).await?;
+    Ok(http::json(
+        StatusCode::CREATED,
+        &alert.view(SystemClock.now()),
+    ))
+}
+
+fn parse(body: &JsonObject) -> Result<CreateAlert, Problem> {
     let mut validation = Validation::new();
-    let mut fields = Fields::new(&body);
+    let mut fields = Fields::new(body);
     let series = fields.string("series", &mut validation);
     let (op, threshold) = match fields.object("condition", &mut validation) {
         Some(condition) => {
@@ -33,12 +41,7 @@ pub async fn handle(request: Request, deps: &Deps) -> Answer {
         window: fields.integer("window", &mut validation),
         message: fields.string("message", &mut validation),
     };
-    fields.deny_unknown(&mut validation);
-    let command = CreateAlert::parse(input, &mut validation);
-    let command = validation.finish(|| command)?;
-    let alert = create_alert(&caller, chart_id, command, &SystemClock, &deps.charts).await?;
-    Ok(http::json(
-        StatusCode::CREATED,
-        &alert.view(SystemClock.now()),
-    ))
+    fields.finish(validation, |validation| {
+        CreateAlert::parse(input, validation)
+    })
 }

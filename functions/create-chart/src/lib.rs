@@ -19,9 +19,9 @@ pub async fn handle(request: Request, deps: &Deps) -> Answer {
             .array("recipients", &mut validation)
             .map(|list| list.iter().map(|v| v.as_str()).collect()),
     };
-    fields.deny_unknown(&mut validation);
-    let command = CreateChart::parse(input, &mut validation);
-    let command = validation.finish(|| command)?;
+    let command = fields.finish(validation, |validation| {
+        CreateChart::parse(input, validation)
+    })?;
     let chart = create_chart(&caller, command, &SystemClock, &deps.charts).await?;
     Ok(http::created(
         &format!("/charts/{}", chart.id()),

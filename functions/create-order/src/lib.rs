@@ -65,7 +65,7 @@ fn parse(
         product_id: line.string("product_id", validation),
         quantity: line.integer("quantity", validation),
     });
-    fields.deny_unknown(&mut validation);
-    let command = CreateOrder::parse(lines.as_deref(), &mut validation);
-    Ok(validation.finish(|| Some((command?, key)))?)
+    fields.finish(validation, |validation| {
+        Some((CreateOrder::parse(lines.as_deref(), validation)?, key))
+    })
 }

@@ -43,7 +43,7 @@ fn parse(body: &JsonObject) -> Result<CreateProduct, Problem> {
         stock: fields.integer("stock", &mut validation),
         active: fields.boolean("active", &mut validation),
     };
-    fields.deny_unknown(&mut validation);
-    let command = CreateProduct::parse(input, &mut validation);
-    Ok(validation.finish(|| command)?)
+    fields.finish(validation, |validation| {
+        CreateProduct::parse(input, validation)
+    })
 }

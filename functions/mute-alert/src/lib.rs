@@ -21,9 +21,9 @@ pub async fn handle(request: Request, deps: &Deps) -> Answer {
             let mut fields = Fields::new(&body);
             let until = fields.string("until", &mut validation);
             let reason = fields.string("reason", &mut validation);
-            fields.deny_unknown(&mut validation);
-            let mute = MuteRequest::parse(until, reason, now, &mut validation);
-            Some(validation.finish(|| mute)?)
+            Some(fields.finish(validation, |validation| {
+                MuteRequest::parse(until, reason, now, validation)
+            })?)
         }
         _ => return Err(Problem::method_not_allowed()),
     };

@@ -2,7 +2,6 @@
 
 use crate::text::Email;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// The identity provider's subject (`sub`). Not necessarily a UUID: any provider's subject
 /// of 1 to 128 visible characters is accepted.
@@ -18,25 +17,13 @@ impl CustomerId {
     pub fn parse(text: &str) -> Result<Self, InvalidCustomerId> {
         let valid = (1..=128).contains(&text.chars().count())
             && !text.chars().any(|c| c.is_control() || c.is_whitespace());
-        if valid {
-            Ok(Self(text.to_owned()))
-        } else {
-            Err(InvalidCustomerId)
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
+        valid
+            .then(|| Self(text.to_owned()))
+            .ok_or(InvalidCustomerId)
     }
 }
 
 crate::text::parsed_from_string!(CustomerId, InvalidCustomerId);
-
-impl fmt::Display for CustomerId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -135,18 +135,7 @@ impl Currency {
     }
 }
 
-impl TryFrom<String> for Currency {
-    type Error = InvalidCurrency;
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        Self::parse(&text)
-    }
-}
-
-impl From<Currency> for String {
-    fn from(currency: Currency) -> String {
-        currency.as_str().to_owned()
-    }
-}
+crate::text::serde_through_parse!(Currency, InvalidCurrency);
 
 impl fmt::Display for Currency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

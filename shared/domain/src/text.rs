@@ -1,11 +1,31 @@
 //! Text value objects: bounded text, slugs and e-mail addresses.
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
-/// `TryFrom<String>` through the type's `parse`, and back to `String`, so that serde reads a
-/// string value object only through its `parse` (`#[serde(try_from = "String")]`).
+/// What every value object held as a `String` has: `as_str`, `Display`, and serde through
+/// its `parse` (`TryFrom<String>`, with `#[serde(try_from = "String", into = "String")]` on
+/// the type), so a stored or received value is never read without being checked.
 macro_rules! parsed_from_string {
+    ($type:ty, $error:ty $(, $($generics:tt)*)?) => {
+        impl<$($($generics)*)?> $type {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl<$($($generics)*)?> std::fmt::Display for $type {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        $crate::text::serde_through_parse!($type, $error $(, $($generics)*)?);
+    };
+}
+
+/// `TryFrom<String>` through the type's `parse` and back through its `as_str`, for
+/// `#[serde(try_from = "String", into = "String")]`.
+macro_rules! serde_through_parse {
     ($type:ty, $error:ty $(, $($generics:tt)*)?) => {
         impl<$($($generics)*)?> TryFrom<String> for $type {
             type Error = $error;
@@ -16,12 +36,12 @@ macro_rules! parsed_from_string {
 
         impl<$($($generics)*)?> From<$type> for String {
             fn from(value: $type) -> String {
-                value.0
+                value.as_str().to_owned()
             }
         }
     };
 }
-pub(crate) use parsed_from_string;
+pub(crate) use {parsed_from_string, serde_through_parse};
 
 /// Text of `MIN..=MAX` characters (Unicode scalar values) after trimming surrounding white
 /// space. Control characters other than line breaks and tabs are refused.
@@ -52,19 +72,9 @@ impl<const MIN: usize, const MAX: usize> Text<MIN, MAX> {
         }
         Ok(Self(trimmed.to_owned()))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
 parsed_from_string!(Text<MIN, MAX>, TextError, const MIN: usize, const MAX: usize);
-
-impl<const MIN: usize, const MAX: usize> fmt::Display for Text<MIN, MAX> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// A lowercase identifier for URLs and keys: `a-z`, `0-9` and `-`, 1 to 40 characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -83,25 +93,11 @@ impl Slug {
             && text
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if valid {
-            Ok(Self(text.to_owned()))
-        } else {
-            Err(InvalidSlug)
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
+        valid.then(|| Self(text.to_owned())).ok_or(InvalidSlug)
     }
 }
 
 parsed_from_string!(Slug, InvalidSlug);
-
-impl fmt::Display for Slug {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// An e-mail address, checked against the RFC 5322 addr-spec grammar by `email_address`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -126,19 +122,9 @@ impl Email {
         .map_err(|_| InvalidEmail)?;
         Ok(Self(parsed.as_str().to_owned()))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
 parsed_from_string!(Email, InvalidEmail);
-
-impl fmt::Display for Email {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -49,6 +49,28 @@ impl Validation {
         }
     }
 
+    /// A value that must be present: parsed by `parse`, or recorded as `is required`.
+    pub fn required<V, T, E: std::fmt::Display>(
+        &mut self,
+        field: impl Into<String>,
+        value: Option<V>,
+        parse: impl FnOnce(V) -> Result<T, E>,
+    ) -> Option<T> {
+        let field = field.into();
+        match value {
+            Some(value) => self.check(field, parse(value)),
+            None => {
+                self.push(field, "is required");
+                None
+            }
+        }
+    }
+
+    /// The names of the invalid fields, in the order they were recorded.
+    pub fn fields(&self) -> Vec<&str> {
+        self.errors.iter().map(|e| e.field.as_str()).collect()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.errors.is_empty()
     }

@@ -175,6 +175,18 @@ impl<'a> Fields<'a> {
         )
     }
 
+    /// Ends reading: records the fields no reader asked for, then parses what was read with
+    /// `parse`; the parsed command, or a 400 listing every invalid field at once.
+    pub fn finish<T>(
+        self,
+        mut validation: Validation,
+        parse: impl FnOnce(&mut Validation) -> Option<T>,
+    ) -> Result<T, Problem> {
+        self.deny_unknown(&mut validation);
+        let parsed = parse(&mut validation);
+        Ok(validation.finish(|| parsed)?)
+    }
+
     /// Records every field that no reader asked for.
     pub fn deny_unknown(self, validation: &mut Validation) {
         let mut unknown: Vec<&String> = self
@@ -206,11 +218,7 @@ mod tests {
         assert_eq!(fields.boolean("active", &mut validation), Some(true));
         assert_eq!(fields.string("missing", &mut validation), None);
         fields.deny_unknown(&mut validation);
-        let errors: Vec<_> = validation
-            .errors()
-            .iter()
-            .map(|e| e.field.as_str())
-            .collect();
+        let errors: Vec<_> = validation.fields();
         assert_eq!(
             errors,
             [
@@ -234,11 +242,7 @@ mod tests {
             })
             .unwrap();
         assert_eq!(read, [Some(1), None, None]);
-        let errors: Vec<_> = validation
-            .errors()
-            .iter()
-            .map(|e| e.field.as_str())
-            .collect();
+        let errors: Vec<_> = validation.fields();
         assert_eq!(errors, ["items[1]", "items[2].q", "items[2].extra"]);
     }
 }

@@ -3,7 +3,8 @@
 use super::DynamoMonitoringRepository;
 use super::keys::{AlertRef, alert_key, alert_ref_key, chart_key, chart_partition, series_key};
 use crate::store::{
-    Condition, Document, Query, SortKey, StoreError, Update, Write, attribute, decode, entity_of,
+    Condition, Document, Query, SortKey, StoreError, Update, Versioned, Write, attribute, decode,
+    entity_of,
 };
 use domain::monitoring::{Alert, Chart, ChartStore, Mute, PageError, PointsSnapshot, Series};
 use domain::{AlertId, ChartId, Cursor, CustomerId, Limit, Page, Slug, Unexpected};
@@ -15,11 +16,8 @@ impl ChartStore for DynamoMonitoringRepository {
     }
 
     async fn get_chart(&self, id: &ChartId) -> Result<Option<(Chart, u64)>, Unexpected> {
-        Ok(self
-            .store
-            .get::<Chart>(&chart_key(id))
-            .await?
-            .map(|v| (v.doc, v.version)))
+        let found = self.store.get::<Chart>(&chart_key(id)).await?;
+        Ok(found.map(Versioned::into_pair))
     }
 
     async fn load_for_points(
@@ -68,17 +66,7 @@ impl ChartStore for DynamoMonitoringRepository {
         if let Some((chart, version)) = chart {
             writes.push(Write::save(chart, version, table)?);
         }
-        match self.store.transact(writes).await {
-            Ok(()) => Ok(true),
-            Err(StoreError::TransactionCancelled(reasons))
-                if reasons
-                    .iter()
-                    .any(|r| r.condition_failed() || r.conflicted()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(e.into()),
-        }
+        self.transact_unless_raced(writes, |_| true).await
     }
 
     async fn add_alert(
@@ -98,17 +86,8 @@ impl ChartStore for DynamoMonitoringRepository {
             Write::create(alert, table)?,
             Write::create(&reference, table)?,
         ];
-        match self.store.transact(writes).await {
-            Ok(()) => Ok(true),
-            Err(StoreError::TransactionCancelled(reasons))
-                if reasons
-                    .first()
-                    .is_some_and(|r| r.condition_failed() || r.conflicted()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(e.into()),
-        }
+        // Only the chart's write can lose a race: the alert and its reference are new.
+        self.transact_unless_raced(writes, |write| write == 0).await
     }
 
     async fn alerts_page(

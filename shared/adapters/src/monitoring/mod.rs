@@ -19,7 +19,8 @@ mod charts;
 mod evaluation;
 pub mod keys;
 
-use crate::store::DocumentStore;
+use crate::store::{DocumentStore, StoreError, Write};
+use domain::Unexpected;
 
 #[derive(Debug, Clone)]
 pub struct DynamoMonitoringRepository {
@@ -29,5 +30,26 @@ pub struct DynamoMonitoringRepository {
 impl DynamoMonitoringRepository {
     pub fn new(store: DocumentStore) -> Self {
         Self { store }
+    }
+
+    /// Applies the writes at once; `Ok(false)` when one of those `may_race` names (by its
+    /// position) lost to another writer: its version changed, or DynamoDB reported a conflict.
+    async fn transact_unless_raced(
+        &self,
+        writes: Vec<Write>,
+        may_race: impl Fn(usize) -> bool,
+    ) -> Result<bool, Unexpected> {
+        match self.store.transact(writes).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::TransactionCancelled(reasons))
+                if reasons
+                    .iter()
+                    .enumerate()
+                    .any(|(i, r)| may_race(i) && (r.condition_failed() || r.conflicted())) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 }

@@ -5,7 +5,7 @@ use super::DynamoOrderRepository;
 use super::idempotency::{KeyRecord, KeyRecordState};
 use super::outbox::OutboxRecord;
 use crate::catalog::keys::product_key;
-use crate::store::{Condition, Document, Key, StoreError, Update, Write, decode};
+use crate::store::{Condition, Document, Key, StoreError, Update, Versioned, Write, decode};
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::catalog::Product;
 use domain::order::{
@@ -141,11 +141,8 @@ impl OrderStore for DynamoOrderRepository {
     }
 
     async fn get(&self, id: &OrderId) -> Result<Option<(Order, u64)>, Unexpected> {
-        Ok(self
-            .store
-            .get::<Order>(&order_key(id))
-            .await?
-            .map(|v| (v.doc, v.version)))
+        let found = self.store.get::<Order>(&order_key(id)).await?;
+        Ok(found.map(Versioned::into_pair))
     }
 
     async fn cancel(

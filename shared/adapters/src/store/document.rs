@@ -116,3 +116,10 @@ pub struct Versioned<T> {
     pub doc: T,
     pub version: u64,
 }
+
+impl<T> Versioned<T> {
+    /// The document and its version, as the domain's ports hand them over.
+    pub fn into_pair(self) -> (T, u64) {
+        (self.doc, self.version)
+    }
+}

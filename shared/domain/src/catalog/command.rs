@@ -28,33 +28,14 @@ pub struct CreateProductInput<'a> {
 impl CreateProduct {
     /// Validates every field into `validation`, so all the invalid ones are reported together.
     pub fn parse(input: CreateProductInput<'_>, validation: &mut Validation) -> Option<Self> {
-        let mut required = |field: &str, value: Option<&'_ str>| {
-            if value.is_none() {
-                validation.push(field, "is required");
-            }
-        };
-        required("name", input.name);
-        required("category", input.category);
-        required("price", input.price);
-        if input.stock.is_none() {
-            validation.push("stock", "is required");
-        }
-        let name = input
-            .name
-            .and_then(|v| validation.check("name", ProductName::parse(v)));
+        let name = validation.required("name", input.name, ProductName::parse);
         let description = validation.check(
             "description",
             ProductDescription::parse(input.description.unwrap_or("")),
         );
-        let category = input
-            .category
-            .and_then(|v| validation.check("category", Slug::parse(v)));
-        let price = input
-            .price
-            .and_then(|v| validation.check("price", Price::parse(v)));
-        let stock = input
-            .stock
-            .and_then(|v| validation.check("stock", Stock::new(v)));
+        let category = validation.required("category", input.category, Slug::parse);
+        let price = validation.required("price", input.price, Price::parse);
+        let stock = validation.required("stock", input.stock, Stock::new);
         Some(Self {
             name: name?,
             description: description?,
@@ -69,11 +50,6 @@ impl CreateProduct {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::FieldError;
-
-    fn fields(errors: &[FieldError]) -> Vec<&str> {
-        errors.iter().map(|e| e.field.as_str()).collect()
-    }
 
     #[test]
     fn parse_lists_every_invalid_field() {
@@ -91,7 +67,7 @@ mod tests {
         );
         assert!(parsed.is_none());
         assert_eq!(
-            fields(validation.errors()),
+            validation.fields(),
             ["name", "description", "category", "price", "stock"]
         );
     }
@@ -100,10 +76,7 @@ mod tests {
     fn parse_requires_the_mandatory_fields_and_defaults_the_rest() {
         let mut validation = Validation::new();
         assert!(CreateProduct::parse(CreateProductInput::default(), &mut validation).is_none());
-        assert_eq!(
-            fields(validation.errors()),
-            ["name", "category", "price", "stock"]
-        );
+        assert_eq!(validation.fields(), ["name", "category", "price", "stock"]);
         let mut validation = Validation::new();
         let parsed = CreateProduct::parse(
             CreateProductInput {

@@ -37,43 +37,21 @@ fn storable(t: f64) -> bool {
 
 impl CreateAlert {
     pub fn parse(input: CreateAlertInput<'_>, validation: &mut Validation) -> Option<Self> {
-        let series = match input.series {
-            Some(s) => validation.check("series", Slug::parse(s)),
-            None => {
-                validation.push("series", "is required");
-                None
-            }
-        };
+        let series = validation.required("series", input.series, Slug::parse);
         let condition = match input.op {
             None => {
                 validation.push("condition", "is required");
                 None
             }
             Some(op) => {
-                let op = match op {
-                    Some(text) => Op::parse(text).or_else(|| {
-                        validation.push("condition.op", "must be gt, gte, lt or lte");
-                        None
-                    }),
-                    None => {
-                        validation.push("condition.op", "is required");
-                        None
-                    }
-                };
-                let threshold = match input.threshold {
-                    Some(t) if storable(t) => Some(t),
-                    Some(_) => {
-                        validation.push(
-                            "condition.threshold",
-                            "must be 0 or a number whose magnitude is between 1e-125 and 1e125",
-                        );
-                        None
-                    }
-                    None => {
-                        validation.push("condition.threshold", "is required");
-                        None
-                    }
-                };
+                let op = validation.required("condition.op", op, |text| {
+                    Op::parse(text).ok_or("must be gt, gte, lt or lte")
+                });
+                let threshold = validation.required("condition.threshold", input.threshold, |t| {
+                    storable(t)
+                        .then_some(t)
+                        .ok_or("must be 0 or a number whose magnitude is between 1e-125 and 1e125")
+                });
                 op.zip(threshold)
                     .map(|(op, threshold)| Condition { op, threshold })
             }
@@ -93,13 +71,7 @@ impl CreateAlert {
                 None
             }
         };
-        let message = match input.message {
-            Some(m) => validation.check("message", MessageTemplate::parse(m)),
-            None => {
-                validation.push("message", "is required");
-                None
-            }
-        };
+        let message = validation.required("message", input.message, MessageTemplate::parse);
         Some(Self {
             series: series?,
             condition: condition?,
@@ -171,10 +143,7 @@ impl MuteRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn at(text: &str) -> Timestamp {
-        Timestamp::parse(text).unwrap()
-    }
+    use crate::monitoring::test_data::at;
 
     #[test]
     fn mutes_expire_on_their_own() {
@@ -221,11 +190,7 @@ mod tests {
             &mut validation,
         );
         assert!(parsed.is_none());
-        let fields: Vec<_> = validation
-            .errors()
-            .iter()
-            .map(|e| e.field.as_str())
-            .collect();
+        let fields: Vec<_> = validation.fields();
         assert_eq!(
             fields,
             [

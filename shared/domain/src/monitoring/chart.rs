@@ -139,13 +139,7 @@ pub struct CreateChartInput<'a> {
 
 impl CreateChart {
     pub fn parse(input: CreateChartInput<'_>, validation: &mut Validation) -> Option<Self> {
-        let name = match input.name {
-            Some(name) => validation.check("name", ChartName::parse(name)),
-            None => {
-                validation.push("name", "is required");
-                None
-            }
-        };
+        let name = validation.required("name", input.name, ChartName::parse);
         let description = validation.check(
             "description",
             ChartDescription::parse(input.description.unwrap_or("")),
@@ -193,18 +187,7 @@ mod tests {
     use super::*;
 
     fn chart() -> Chart {
-        let mut validation = Validation::new();
-        let command = CreateChart::parse(
-            CreateChartInput {
-                name: Some("Latency"),
-                description: None,
-                recipients: Some(vec![Some("a@example.com")]),
-            },
-            &mut validation,
-        )
-        .unwrap();
-        let now = Timestamp::parse("2026-11-21T10:00:00Z").unwrap();
-        Chart::create(CustomerId::parse("ada").unwrap(), command, now)
+        crate::monitoring::test_data::chart("Latency")
     }
 
     #[test]

@@ -173,60 +173,11 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::monitoring::chart::{ChartDescription, ChartName};
-    use crate::monitoring::series::Point;
-    use crate::monitoring::template::MessageTemplate;
-    use crate::monitoring::values::{Aggregation, Condition, Mute, Op};
-    use crate::{AlertId, ChartId, CustomerId, Email, Slug};
-
-    fn at(text: &str) -> Timestamp {
-        Timestamp::parse(text).unwrap()
-    }
+    use crate::monitoring::test_data::{self, alert, at, series};
+    use crate::monitoring::values::{Mute, Op};
 
     fn chart() -> Chart {
-        Chart {
-            id: ChartId::new(),
-            owner_id: CustomerId::parse("ada").unwrap(),
-            name: ChartName::parse("API <prod>").unwrap(),
-            description: ChartDescription::parse("").unwrap(),
-            recipients: vec![Email::parse("ops@example.com").unwrap()],
-            created_at: at("2026-11-01T00:00:00Z"),
-            series: vec![],
-            alert_count: 1,
-        }
-    }
-
-    fn series(chart: &Chart, name: &str, values: &[f64]) -> Series {
-        let mut s = Series::new(chart.id, Slug::parse(name).unwrap());
-        let points: Vec<Point> = values
-            .iter()
-            .enumerate()
-            .map(|(i, v)| Point {
-                at_millis: i as i64,
-                value: *v,
-            })
-            .collect();
-        s.append(&points);
-        s
-    }
-
-    fn alert(chart: &Chart, series: &str, op: Op, threshold: f64, window: u16) -> Alert {
-        Alert {
-            id: AlertId::new(),
-            chart_id: chart.id,
-            owner_id: chart.owner_id.clone(),
-            series: Slug::parse(series).unwrap(),
-            condition: Condition { op, threshold },
-            aggregation: Aggregation::Avg,
-            window,
-            message: MessageTemplate::parse("{series} is {value} over {threshold} on {chart}")
-                .unwrap(),
-            mute: None,
-            state: AlertState::Ok,
-            firing_since: None,
-            last_notified_at: None,
-            created_at: at("2026-11-01T00:00:00Z"),
-        }
+        test_data::chart("API <prod>")
     }
 
     const HOUR: Duration = Duration::hours(1);

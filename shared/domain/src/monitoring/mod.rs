@@ -10,6 +10,8 @@ pub mod evaluation;
 mod ports;
 mod series;
 mod template;
+#[cfg(test)]
+mod test_data;
 mod tick;
 mod values;
 

@@ -136,24 +136,11 @@ impl RecordPoints {
         let mut by_series: Vec<(Slug, Vec<Point>)> = Vec::new();
         let mut valid = true;
         for (i, point) in points.iter().enumerate() {
-            let series = match point.series {
-                Some(s) => validation.check(format!("points[{i}].series"), Slug::parse(s)),
-                None => {
-                    validation.push(format!("points[{i}].series"), "is required");
-                    None
-                }
-            };
-            let value = match point.value {
-                Some(v) if v.is_finite() => Some(v),
-                Some(_) => {
-                    validation.push(format!("points[{i}].value"), "must be a finite number");
-                    None
-                }
-                None => {
-                    validation.push(format!("points[{i}].value"), "is required");
-                    None
-                }
-            };
+            let series =
+                validation.required(format!("points[{i}].series"), point.series, Slug::parse);
+            let value = validation.required(format!("points[{i}].value"), point.value, |v| {
+                v.is_finite().then_some(v).ok_or("must be a finite number")
+            });
             let at = match point.at {
                 None => Some(now),
                 Some(text) => validation
@@ -196,11 +183,8 @@ impl RecordPoints {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::monitoring::test_data::slug;
     use proptest::prelude::*;
-
-    fn slug(s: &str) -> Slug {
-        Slug::parse(s).unwrap()
-    }
 
     #[test]
     fn values_round_trip_exactly_through_their_stored_form() {
@@ -271,6 +255,14 @@ mod tests {
         }
     }
 
+    fn point<'a>(series: &'a str, value: Option<f64>, at: Option<&'a str>) -> PointInput<'a> {
+        PointInput {
+            series: Some(series),
+            value,
+            at,
+        }
+    }
+
     fn now() -> Timestamp {
         Timestamp::parse("2026-11-21T10:00:00Z").unwrap()
     }
@@ -280,21 +272,9 @@ mod tests {
         let mut validation = Validation::new();
         let parsed = RecordPoints::parse(
             Some(&[
-                PointInput {
-                    series: Some("cpu"),
-                    value: Some(1.0),
-                    at: None,
-                },
-                PointInput {
-                    series: Some("mem"),
-                    value: Some(2.0),
-                    at: Some("2026-11-21T09:00:00Z"),
-                },
-                PointInput {
-                    series: Some("cpu"),
-                    value: Some(3.0),
-                    at: None,
-                },
+                point("cpu", Some(1.0), None),
+                point("mem", Some(2.0), Some("2026-11-21T09:00:00Z")),
+                point("cpu", Some(3.0), None),
             ]),
             now(),
             &mut validation,
@@ -307,31 +287,15 @@ mod tests {
         let mut validation = Validation::new();
         let bad = RecordPoints::parse(
             Some(&[
-                PointInput {
-                    series: Some("CPU"),
-                    value: Some(1.0),
-                    at: None,
-                },
-                PointInput {
-                    series: Some("cpu"),
-                    value: None,
-                    at: None,
-                },
-                PointInput {
-                    series: Some("cpu"),
-                    value: Some(f64::INFINITY),
-                    at: Some("2026-11-21T10:06:00Z"),
-                },
+                point("CPU", Some(1.0), None),
+                point("cpu", None, None),
+                point("cpu", Some(f64::INFINITY), Some("2026-11-21T10:06:00Z")),
             ]),
             now(),
             &mut validation,
         );
         assert!(bad.is_none());
-        let fields: Vec<_> = validation
-            .errors()
-            .iter()
-            .map(|e| e.field.as_str())
-            .collect();
+        let fields: Vec<_> = validation.fields();
         assert_eq!(
             fields,
             [
@@ -346,13 +310,7 @@ mod tests {
     #[test]
     fn point_counts_and_series_counts_are_bounded() {
         let mut validation = Validation::new();
-        let many: Vec<PointInput> = (0..501)
-            .map(|_| PointInput {
-                series: Some("a"),
-                value: Some(1.0),
-                at: None,
-            })
-            .collect();
+        let many: Vec<PointInput> = (0..501).map(|_| point("a", Some(1.0), None)).collect();
         assert!(RecordPoints::parse(Some(&many), now(), &mut validation).is_none());
         let names: Vec<String> = (0..21).map(|i| format!("s{i}")).collect();
         let wide: Vec<PointInput> = names

@@ -60,18 +60,7 @@ impl MessageTemplate {
     }
 }
 
-impl TryFrom<String> for MessageTemplate {
-    type Error = TemplateError;
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        Self::parse(&text)
-    }
-}
-
-impl From<MessageTemplate> for String {
-    fn from(template: MessageTemplate) -> String {
-        template.0.into()
-    }
-}
+crate::text::serde_through_parse!(MessageTemplate, TemplateError);
 
 /// Up to four decimals, without trailing zeros: `0.5`, `12`, `3.1416`.
 pub fn format_number(n: f64) -> String {

@@ -1,6 +1,7 @@
 //! The monitoring use cases on the in-memory fakes: ownership, bounds, contention, and a
 //! tick that isolates each chart's failure.
 
+use super::test_data::{self, chart_command};
 use super::*;
 use crate::fakes::{Broken, FixedClock, InMemoryCharts, RecordingMailer};
 use crate::{AlertId, Caller, ChartId, Clock, Cursor, CustomerId, Limit, Validation};
@@ -18,16 +19,7 @@ fn clock() -> FixedClock {
 }
 
 async fn chart(charts: &InMemoryCharts, owner: &str, recipient: &str) -> Chart {
-    let mut validation = Validation::new();
-    let command = CreateChart::parse(
-        CreateChartInput {
-            name: Some("API"),
-            description: None,
-            recipients: Some(vec![Some(recipient)]),
-        },
-        &mut validation,
-    )
-    .unwrap();
+    let command = chart_command("API", recipient);
     create_chart(&caller(owner), command, &clock(), charts)
         .await
         .unwrap()
@@ -47,18 +39,7 @@ fn points(series: &[&str], value: f64) -> RecordPoints {
 }
 
 fn alert_command(series: &str) -> CreateAlert {
-    let mut validation = Validation::new();
-    CreateAlert::parse(
-        CreateAlertInput {
-            series: Some(series),
-            op: Some(Some("gt")),
-            threshold: Some(100.0),
-            message: Some("{series} is {value}"),
-            ..Default::default()
-        },
-        &mut validation,
-    )
-    .unwrap()
+    test_data::alert_command(series, Op::Gt, 100.0, 1)
 }
 
 #[tokio::test]
@@ -119,16 +100,7 @@ async fn contended_and_failed_writes_are_told_apart() {
         Err(RecordPointsError::Unexpected(_))
     ));
     charts.fail("create_chart");
-    let mut validation = Validation::new();
-    let command = CreateChart::parse(
-        CreateChartInput {
-            name: Some("x"),
-            description: None,
-            recipients: Some(vec![Some("a@example.com")]),
-        },
-        &mut validation,
-    )
-    .unwrap();
+    let command = chart_command("x", "a@example.com");
     assert!(matches!(
         create_chart(&caller("ada"), command, &clock(), &charts).await,
         Err(CreateChartError::Unexpected(_))

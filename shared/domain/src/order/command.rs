@@ -42,29 +42,18 @@ impl CreateOrder {
         let mut merged: Vec<LineRequest> = Vec::new();
         let mut valid = true;
         for (i, line) in lines.iter().enumerate() {
-            let id = match line.product_id {
-                Some(text) => {
-                    validation.check(format!("items[{i}].product_id"), ProductId::parse(text))
-                }
-                None => {
-                    validation.push(format!("items[{i}].product_id"), "is required");
-                    None
-                }
-            };
-            let quantity = match line.quantity {
-                Some(q) if (1..=i64::from(MAX_QUANTITY)).contains(&q) => u32::try_from(q).ok(),
-                Some(_) => {
-                    validation.push(
-                        format!("items[{i}].quantity"),
-                        format!("must be an integer from 1 to {MAX_QUANTITY}"),
-                    );
-                    None
-                }
-                None => {
-                    validation.push(format!("items[{i}].quantity"), "is required");
-                    None
-                }
-            };
+            let id = validation.required(
+                format!("items[{i}].product_id"),
+                line.product_id,
+                ProductId::parse,
+            );
+            let quantity =
+                validation.required(format!("items[{i}].quantity"), line.quantity, |q| {
+                    u32::try_from(q)
+                        .ok()
+                        .filter(|q| (1..=MAX_QUANTITY).contains(q))
+                        .ok_or_else(|| format!("must be an integer from 1 to {MAX_QUANTITY}"))
+                });
             let (Some(product_id), Some(quantity)) = (id, quantity) else {
                 valid = false;
                 continue;

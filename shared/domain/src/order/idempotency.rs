@@ -15,15 +15,11 @@ pub struct InvalidIdempotencyKey;
 
 impl IdempotencyKey {
     pub fn parse(text: &str) -> Result<Self, InvalidIdempotencyKey> {
-        if (1..=255).contains(&text.len()) && text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-            Ok(Self(text.to_owned()))
-        } else {
-            Err(InvalidIdempotencyKey)
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
+        let valid =
+            (1..=255).contains(&text.len()) && text.bytes().all(|b| (0x20..0x7f).contains(&b));
+        valid
+            .then(|| Self(text.to_owned()))
+            .ok_or(InvalidIdempotencyKey)
     }
 }
 

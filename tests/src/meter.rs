@@ -1,5 +1,6 @@
-//! Counts what an invocation costs in DynamoDB: calls, items read and written, and the read
-//! and write request units they consume (estimated from item sizes with DynamoDB's rules:
+//! [`Meter`], an SDK interceptor that counts what a DynamoDB client's calls cost: the
+//! operations, the IAM actions they need, items read and written, and the read and write
+//! request units they consume (estimated from item sizes with DynamoDB's rules:
 //! 4 KB per read unit, half for eventually consistent reads, 1 KB per write unit, twice for
 //! transactions).
 //!
@@ -25,7 +26,7 @@ use aws_smithy_runtime_api::client::interceptors::context::{
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -38,9 +39,15 @@ pub struct PendingWrite {
     pub transactional: bool,
 }
 
+/// IAM actions with the index they were used on (`None` for the table).
+pub type IamActions = BTreeSet<(String, Option<String>)>;
+
 #[derive(Debug, Clone, Default)]
 pub struct Tally {
+    /// Operations by name (`GetItem`, `Query`, ...), one per call whatever the retries.
     pub calls: Vec<String>,
+    /// What the calls needed of IAM: a transaction needs the action of each of its writes.
+    pub actions: IamActions,
     pub items_read: usize,
     pub items_written: usize,
     pub read_units: f64,
@@ -56,8 +63,38 @@ pub struct Tally {
 pub struct Meter(Arc<Mutex<Tally>>);
 
 impl Meter {
+    /// What was counted since the last take, starting afresh.
     pub fn take(&self) -> Tally {
         std::mem::take(&mut *self.0.lock().unwrap())
+    }
+
+    pub fn total(&self) -> usize {
+        self.0.lock().unwrap().calls.len()
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.0.lock().unwrap().calls.clone()
+    }
+
+    /// Items read from the table: `ScannedCount` of a query, the items a get or batch get
+    /// returned.
+    pub fn items_read(&self) -> usize {
+        self.0.lock().unwrap().items_read
+    }
+
+    /// Every IAM action the calls needed since the meter was made.
+    pub fn iam_actions(&self) -> IamActions {
+        self.0.lock().unwrap().actions.clone()
+    }
+
+    /// Starts counting calls and reads afresh, keeping the IAM actions seen.
+    pub fn reset(&self) {
+        let mut tally = self.0.lock().unwrap();
+        let actions = std::mem::take(&mut tally.actions);
+        *tally = Tally {
+            actions,
+            ..Tally::default()
+        };
     }
 }
 
@@ -157,8 +194,9 @@ impl Intercept for Meter {
             .load::<Metadata>()
             .map_or("unknown", |m| m.name())
             .to_owned();
-        tally.calls.push(operation);
         let input = context.input();
+        tally.actions.extend(iam_actions(&operation, input));
+        tally.calls.push(operation);
         let later = |tally: &mut Tally, key: Option<&Item>, transactional: bool| {
             tally.items_written += 1;
             if let Some(key) = key {
@@ -242,4 +280,34 @@ impl Intercept for Meter {
         }
         Ok(())
     }
+}
+
+fn iam_actions(
+    operation: &str,
+    input: &aws_smithy_runtime_api::client::interceptors::context::Input,
+) -> Vec<(String, Option<String>)> {
+    use aws_sdk_dynamodb::operation::query::QueryInput;
+    let action = |name: &str| (format!("dynamodb:{name}"), None);
+    if let Some(query) = input.downcast_ref::<QueryInput>() {
+        return vec![("dynamodb:Query".to_owned(), query.index_name.clone())];
+    }
+    if let Some(transaction) = input.downcast_ref::<TransactWriteItemsInput>() {
+        return transaction
+            .transact_items
+            .iter()
+            .flatten()
+            .map(|item| {
+                if item.put.is_some() {
+                    action("PutItem")
+                } else if item.update.is_some() {
+                    action("UpdateItem")
+                } else if item.delete.is_some() {
+                    action("DeleteItem")
+                } else {
+                    action("ConditionCheckItem")
+                }
+            })
+            .collect();
+    }
+    vec![action(operation)]
 }

@@ -1,0 +1,70 @@
+//! Test data for monitoring's unit tests: charts, series and alerts built through their
+//! constructors, as the use cases build them.
+
+use super::alert::Alert;
+use super::alert_commands::CreateAlert;
+use super::chart::{Chart, ChartDescription, ChartName, CreateChart};
+use super::series::{Point, Series};
+use super::template::MessageTemplate;
+use super::values::{Aggregation, Condition, Op};
+use crate::{CustomerId, Email, Slug, Timestamp};
+
+pub fn at(text: &str) -> Timestamp {
+    Timestamp::parse(text).unwrap()
+}
+
+pub fn slug(text: &str) -> Slug {
+    Slug::parse(text).unwrap()
+}
+
+pub fn chart_command(name: &str, recipient: &str) -> CreateChart {
+    CreateChart {
+        name: ChartName::parse(name).unwrap(),
+        description: ChartDescription::parse("").unwrap(),
+        recipients: vec![Email::parse(recipient).unwrap()],
+    }
+}
+
+/// Ada's chart named `name`, mailing ops@example.com.
+pub fn chart(name: &str) -> Chart {
+    let owner = CustomerId::parse("ada").unwrap();
+    Chart::create(
+        owner,
+        chart_command(name, "ops@example.com"),
+        at("2026-11-01T00:00:00Z"),
+    )
+}
+
+/// A series of `chart` holding `values`, one a millisecond from the epoch.
+pub fn series(chart: &Chart, name: &str, values: &[f64]) -> Series {
+    let mut series = Series::new(chart.id(), slug(name));
+    let points: Vec<Point> = (0..)
+        .zip(values)
+        .map(|(at_millis, value)| Point {
+            at_millis,
+            value: *value,
+        })
+        .collect();
+    series.append(&points);
+    series
+}
+
+/// The command of an alert on `series` when its aggregate over `window` points is `op`
+/// `threshold`.
+pub fn alert_command(series: &str, op: Op, threshold: f64, window: u16) -> CreateAlert {
+    CreateAlert {
+        series: slug(series),
+        condition: Condition { op, threshold },
+        aggregation: Aggregation::Avg,
+        window,
+        message: MessageTemplate::parse("{series} is {value} over {threshold} on {chart}").unwrap(),
+    }
+}
+
+pub fn alert(chart: &Chart, series: &str, op: Op, threshold: f64, window: u16) -> Alert {
+    Alert::new(
+        chart,
+        alert_command(series, op, threshold, window),
+        at("2026-11-01T00:00:00Z"),
+    )
+}
