@@ -1,0 +1,164 @@
+//! Functions' handlers called in this process, with metered clients.
+
+use crate::stack::Stack;
+use adapters::catalog::{DynamoProductRepository, DynamoProductSearch};
+use adapters::config::AuthMode;
+use adapters::monitoring::DynamoMonitoringRepository;
+use adapters::orders::DynamoOrderRepository;
+use anyhow::{Result, bail};
+use domain::Currency;
+use integration_tests::{parts, request};
+use serde_json::{Value, json};
+
+/// Runs one event through a function's handler in this process, with metered clients.
+pub async fn invoke_in_process(
+    stack: &Stack,
+    function: &str,
+    table: &str,
+    event: Value,
+) -> Result<Value> {
+    let store = stack.metered(table);
+    let http = |answer: adapters::http::Answer| -> Result<Value> {
+        let (status, body) = parts(&answer);
+        if status >= 500 {
+            bail!("{function} answered {status}: {body}");
+        }
+        Ok(json!({"status": status, "body": body}))
+    };
+    let jwt = AuthMode::Jwt;
+    match function {
+        "create-product" => http(
+            create_product::handle(
+                request(&event),
+                &create_product::Deps {
+                    products: DynamoProductRepository::new(store),
+                    auth: jwt,
+                    currency: Currency::USD,
+                },
+            )
+            .await,
+        ),
+        "get-product" => http(
+            get_product::handle(
+                request(&event),
+                &get_product::Deps {
+                    products: DynamoProductRepository::new(store),
+                },
+            )
+            .await,
+        ),
+        "search-products" => http(
+            search_products::handle(
+                request(&event),
+                &search_products::Deps {
+                    catalog: DynamoProductSearch::new(store),
+                },
+            )
+            .await,
+        ),
+        "create-order" => http(
+            create_order::handle(
+                request(&event),
+                &create_order::Deps {
+                    orders: DynamoOrderRepository::new(store),
+                    events: stack.publisher(),
+                    auth: jwt,
+                    currency: Currency::USD,
+                },
+            )
+            .await,
+        ),
+        "get-order" => http(
+            get_order::handle(
+                request(&event),
+                &get_order::Deps {
+                    orders: DynamoOrderRepository::new(store),
+                    auth: jwt,
+                },
+            )
+            .await,
+        ),
+        "cancel-order" => http(
+            cancel_order::handle(
+                request(&event),
+                &cancel_order::Deps {
+                    orders: DynamoOrderRepository::new(store),
+                    events: stack.publisher(),
+                    auth: jwt,
+                },
+            )
+            .await,
+        ),
+        "create-chart" => http(
+            create_chart::handle(
+                request(&event),
+                &create_chart::Deps {
+                    charts: DynamoMonitoringRepository::new(store),
+                    auth: jwt,
+                },
+            )
+            .await,
+        ),
+        "record-points" => http(
+            record_points::handle(
+                request(&event),
+                &record_points::Deps {
+                    charts: DynamoMonitoringRepository::new(store),
+                    auth: jwt,
+                },
+            )
+            .await,
+        ),
+        "create-alert" => http(
+            create_alert::handle(
+                request(&event),
+                &create_alert::Deps {
+                    charts: DynamoMonitoringRepository::new(store),
+                    auth: jwt,
+                },
+            )
+            .await,
+        ),
+        "list-alerts" => http(
+            list_alerts::handle(
+                request(&event),
+                &list_alerts::Deps {
+                    charts: DynamoMonitoringRepository::new(store),
+                    auth: jwt,
+                },
+            )
+            .await,
+        ),
+        "mute-alert" => http(
+            mute_alert::handle(
+                request(&event),
+                &mute_alert::Deps {
+                    charts: DynamoMonitoringRepository::new(store),
+                    auth: jwt,
+                },
+            )
+            .await,
+        ),
+        "publish-events" => publish_events::handle(
+            event,
+            &publish_events::Deps {
+                orders: DynamoOrderRepository::new(store),
+                events: stack.publisher(),
+            },
+        )
+        .await
+        .map_err(anyhow::Error::msg),
+        "evaluate-alerts" => {
+            let deps = evaluate_alerts::Deps {
+                charts: DynamoMonitoringRepository::new(store),
+                mailer: stack.mailer(),
+                repeat_interval: time::Duration::hours(4),
+            };
+            let summary = evaluate_alerts::handle(event, &deps)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            Ok(serde_json::to_value(summary)?)
+        }
+        other => bail!("no in-process runner for {other}"),
+    }
+}

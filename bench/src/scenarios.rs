@@ -1,0 +1,281 @@
+//! The use cases the benchmark times: each a function, its table and its events, and the
+//! orders, charts and alerts they act on, made through the functions themselves.
+
+use crate::COST_SAMPLES;
+use crate::invoke::invoke_in_process;
+use crate::stack::{Stack, now, with_claims};
+use anyhow::{Context, Result};
+use domain::catalog::Product;
+use integration_tests::{event, with_body, with_path_param, with_query};
+use serde_json::{Value, json};
+
+pub struct Scenario {
+    pub label: String,
+    pub function: &'static str,
+    pub table: String,
+    pub event: Box<dyn Fn(usize) -> Value>,
+}
+
+pub fn scenario(
+    label: &str,
+    function: &'static str,
+    table: &str,
+    event: impl Fn(usize) -> Value + 'static,
+) -> Scenario {
+    Scenario {
+        label: label.to_owned(),
+        function,
+        table: table.to_owned(),
+        event: Box::new(event),
+    }
+}
+
+/// Makes what the scenarios act on, then the scenarios.
+pub async fn prepare(
+    stack: &Stack,
+    warm: usize,
+    stocked: &[Product],
+    small: &[Product],
+) -> Result<Vec<Scenario>> {
+    // Things the scenarios act on, made through the functions themselves.
+    let order_body = |lines: usize| json!({"items": stocked[..lines].iter().map(|p| json!({"product_id": p.id(), "quantity": 1})).collect::<Vec<_>>()});
+    let (one_line, many_lines) = (order_body(1), order_body(25));
+    let order_event = move |body: &Value, key: String| {
+        let mut e = with_claims(with_body(event("create-order.json"), body));
+        e["headers"]["idempotency-key"] = json!(key);
+        e
+    };
+    let mut orders = Vec::new();
+    for i in 0..(warm + 1 + COST_SAMPLES + 1) {
+        let made = invoke_in_process(
+            stack,
+            "create-order",
+            "bench-orders",
+            order_event(&one_line, format!("setup-{i}")),
+        )
+        .await?;
+        orders.push(
+            made["body"]["id"]
+                .as_str()
+                .context("an order id")?
+                .to_owned(),
+        );
+    }
+    let chart_event = with_claims(event("create-chart.json"));
+    let mut charts = Vec::new();
+    let alert_charts = (warm + 1 + COST_SAMPLES).div_ceil(45) + 1;
+    for _ in 0..(alert_charts + 2) {
+        let made =
+            invoke_in_process(stack, "create-chart", "bench-charts", chart_event.clone()).await?;
+        charts.push(
+            made["body"]["id"]
+                .as_str()
+                .context("a chart id")?
+                .to_owned(),
+        );
+    }
+    let (points_chart, list_chart) = (charts[0].clone(), charts[1].clone());
+    let alert_event = |chart: &str| {
+        with_claims(with_path_param(
+            event("create-alert.json"),
+            "id",
+            chart,
+            &format!("/charts/{chart}/alerts"),
+        ))
+    };
+    let mut listed_alert = String::new();
+    for _ in 0..10 {
+        let made = invoke_in_process(
+            stack,
+            "create-alert",
+            "bench-charts",
+            alert_event(&list_chart),
+        )
+        .await?;
+        listed_alert = made["body"]["id"]
+            .as_str()
+            .context("an alert id")?
+            .to_owned();
+    }
+    let record_event = |chart: &str| {
+        with_claims(with_path_param(
+            event("record-points.json"),
+            "id",
+            chart,
+            &format!("/charts/{chart}/points"),
+        ))
+    };
+    invoke_in_process(
+        stack,
+        "record-points",
+        "bench-charts",
+        record_event(&list_chart),
+    )
+    .await?;
+    let _ = stack.meter.take();
+
+    let product_id = small[0].id().to_string();
+    let search = |q: Vec<(&'static str, &'static str)>| {
+        move |_: usize| with_query(event("search-products.json"), &q)
+    };
+    let started = now();
+    let alert_chart_ids = charts[2..].to_vec();
+    Ok(vec![
+        scenario(
+            "floor (do-nothing lambda_runtime)",
+            "floor",
+            "bench-products",
+            |_| json!({}),
+        ),
+        scenario("create-product", "create-product", "bench-products", |i| {
+            with_claims(with_body(
+                event("create-product.json"),
+                &json!({"name": format!("Bench Product {i}"), "description": "Made by the benchmark", "category": "bench", "price": "9.99", "stock": 10}),
+            ))
+        }),
+        scenario("get-product", "get-product", "bench-search-1k", move |_| {
+            with_path_param(
+                event("get-product.json"),
+                "id",
+                &product_id,
+                &format!("/products/{product_id}"),
+            )
+        }),
+        scenario(
+            "search-products, q=shirt (1,000 products)",
+            "search-products",
+            "bench-search-1k",
+            search(vec![("q", "shirt"), ("limit", "20")]),
+        ),
+        scenario(
+            "search-products, q=shirt (20,000 products)",
+            "search-products",
+            "bench-search-20k",
+            search(vec![("q", "shirt"), ("limit", "20")]),
+        ),
+        scenario(
+            "search-products, category + in_stock (20,000)",
+            "search-products",
+            "bench-search-20k",
+            search(vec![
+                ("category", "kitchen"),
+                ("in_stock", "true"),
+                ("sort", "price_desc"),
+                ("limit", "20"),
+            ]),
+        ),
+        scenario(
+            "create-order, 1 line",
+            "create-order",
+            "bench-orders",
+            move |i| order_event(&one_line, format!("one-{i}")),
+        ),
+        scenario(
+            "create-order, 25 lines",
+            "create-order",
+            "bench-orders",
+            move |i| order_event(&many_lines, format!("many-{i}")),
+        ),
+        {
+            let id = orders[0].clone();
+            scenario("get-order", "get-order", "bench-orders", move |_| {
+                with_claims(with_path_param(
+                    event("get-order.json"),
+                    "id",
+                    &id,
+                    &format!("/orders/{id}"),
+                ))
+            })
+        },
+        {
+            let orders = orders.clone();
+            scenario("cancel-order", "cancel-order", "bench-orders", move |i| {
+                let id = &orders[i % orders.len()];
+                with_claims(with_path_param(
+                    event("cancel-order.json"),
+                    "id",
+                    id,
+                    &format!("/orders/{id}/cancel"),
+                ))
+            })
+        },
+        scenario(
+            "publish-events (empty outbox)",
+            "publish-events",
+            "bench-orders",
+            |_| event("publish-events.json"),
+        ),
+        scenario("create-chart", "create-chart", "bench-charts", move |_| {
+            chart_event.clone()
+        }),
+        scenario(
+            "record-points, 2 points",
+            "record-points",
+            "bench-charts",
+            move |_| record_event(&points_chart),
+        ),
+        scenario("create-alert", "create-alert", "bench-charts", move |i| {
+            alert_event(&alert_chart_ids[i % alert_chart_ids.len()])
+        }),
+        {
+            let chart = list_chart.clone();
+            scenario(
+                "list-alerts, 10 alerts",
+                "list-alerts",
+                "bench-charts",
+                move |_| {
+                    with_claims(with_path_param(
+                        event("list-alerts.json"),
+                        "id",
+                        &chart,
+                        &format!("/charts/{chart}/alerts"),
+                    ))
+                },
+            )
+        },
+        {
+            let alert = listed_alert.clone();
+            scenario(
+                "mute-alert (mute, unmute)",
+                "mute-alert",
+                "bench-charts",
+                move |i| {
+                    let file = if i % 2 == 0 {
+                        "mute-alert.json"
+                    } else {
+                        "unmute-alert.json"
+                    };
+                    let mut e = with_claims(with_path_param(
+                        event(file),
+                        "id",
+                        &alert,
+                        &format!("/alerts/{alert}/mute"),
+                    ));
+                    if i % 2 == 0 {
+                        e["body"] = json!(json!({"reason": "benchmark"}).to_string());
+                    }
+                    e
+                },
+            )
+        },
+        {
+            let chart = list_chart.clone();
+            scenario(
+                "evaluate-alerts, one chart",
+                "evaluate-alerts",
+                "bench-charts",
+                move |i| {
+                    let mut e = event("evaluate-alerts-chart.json");
+                    e["id"] = json!(format!("bench-chart-tick-{i}"));
+                    e["time"] = json!(
+                        started
+                            .saturating_add(time::Duration::seconds(i as i64))
+                            .to_string()
+                    );
+                    e["detail"]["chart_id"] = json!(chart);
+                    e
+                },
+            )
+        },
+    ])
+}

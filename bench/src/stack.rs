@@ -1,0 +1,153 @@
+//! The local AWS stack the benchmark runs on: metered clients for in-process invocations, the
+//! environment of function processes, and the seeded data sets.
+
+use crate::{ALERTS_PER_CHART, FLEET_CHARTS};
+use adapters::config::SdkConfig;
+use adapters::events::EventBridgePublisher;
+use adapters::mail::SesMailer;
+use adapters::store::DocumentStore;
+use anyhow::Result;
+use domain::Timestamp;
+use domain::catalog::Product;
+use domain::monitoring::{Aggregation, Point};
+use integration_tests::meter::Meter;
+use integration_tests::{alert_above, chart_items, product};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+pub struct Stack {
+    pub aws: SdkConfig,
+    pub sender: String,
+    pub bus: String,
+    /// What every function process gets from the environment besides its own settings.
+    pub base_env: Vec<(String, String)>,
+    /// Meters every in-process invocation; `take` it before and after one.
+    pub meter: Meter,
+    /// Metered clients, built once (per table) as a deployed function builds them once, so
+    /// that building them is not counted as an invocation's work.
+    pub stores: Mutex<HashMap<String, DocumentStore>>,
+    pub publisher: EventBridgePublisher,
+    pub mailer: SesMailer,
+}
+
+impl Stack {
+    pub fn new(aws: SdkConfig, base_env: Vec<(String, String)>) -> Self {
+        let meter = Meter::default();
+        let (sender, bus) = ("reports@example.com".to_owned(), "bench-events".to_owned());
+        let events = aws_sdk_eventbridge::config::Builder::from(&aws).interceptor(meter.clone());
+        let ses = aws_sdk_sesv2::config::Builder::from(&aws).interceptor(meter.clone());
+        Self {
+            publisher: EventBridgePublisher::new(
+                aws_sdk_eventbridge::Client::from_conf(events.build()),
+                &bus,
+            ),
+            mailer: SesMailer::new(aws_sdk_sesv2::Client::from_conf(ses.build()), &sender),
+            aws,
+            sender,
+            bus,
+            base_env,
+            meter,
+            stores: Mutex::default(),
+        }
+    }
+
+    pub fn store(&self, table: &str) -> DocumentStore {
+        DocumentStore::new(aws_sdk_dynamodb::Client::new(&self.aws), table)
+    }
+
+    pub fn metered(&self, table: &str) -> DocumentStore {
+        let mut stores = self.stores.lock().unwrap();
+        let store = stores.entry(table.to_owned()).or_insert_with(|| {
+            let config = aws_sdk_dynamodb::config::Builder::from(&self.aws)
+                .interceptor(self.meter.clone())
+                .build();
+            DocumentStore::new(aws_sdk_dynamodb::Client::from_conf(config), table)
+        });
+        store.clone()
+    }
+
+    pub fn publisher(&self) -> EventBridgePublisher {
+        self.publisher.clone()
+    }
+
+    pub fn mailer(&self) -> SesMailer {
+        self.mailer.clone()
+    }
+
+    pub fn env_for(&self, table: &str) -> Vec<(String, String)> {
+        let mut env = self.base_env.clone();
+        env.extend([
+            ("TABLE_NAME".to_owned(), table.to_owned()),
+            ("EVENT_BUS_NAME".to_owned(), self.bus.clone()),
+            ("REPORT_SENDER".to_owned(), self.sender.clone()),
+            ("CURRENCY".to_owned(), "USD".to_owned()),
+        ]);
+        env
+    }
+}
+
+pub fn now() -> Timestamp {
+    Timestamp::from(time::OffsetDateTime::now_utc())
+}
+
+/// A catalog of `size` products: a fifth of them shirts, the rest other things.
+pub fn catalog(size: usize) -> Result<Vec<Product>> {
+    const KINDS: [(&str, &str, &str); 5] = [
+        ("Shirt", "Cotton shirt", "shirts"),
+        ("Mug", "Stoneware mug", "kitchen"),
+        ("Sock", "Wool socks", "socks"),
+        ("Lamp", "Desk lamp", "home"),
+        ("Cap", "Baseball cap", "hats"),
+    ];
+    (0..size)
+        .map(|i| {
+            let (kind, description, category) = KINDS[i % KINDS.len()];
+            let price = format!("{}.{:02}", 5 + i % 200, i % 100);
+            Ok(product(
+                &format!("{kind} {i}"),
+                description,
+                category,
+                &price,
+                (i % 7) as i64,
+                true,
+            ))
+        })
+        .collect()
+}
+
+pub async fn seed_fleet(stack: &Stack, table: &str) -> Result<()> {
+    let created = now().saturating_sub(time::Duration::minutes(10));
+    let names: Vec<String> = (0..ALERTS_PER_CHART).map(|s| format!("s{s}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let points: Vec<Point> = (0..100)
+        .map(|p| Point {
+            at_millis: created.unix_millis() + p,
+            value: 50.0 + p as f64,
+        })
+        .collect();
+    let mut items = Vec::new();
+    for i in 0..FLEET_CHARTS {
+        items.extend(chart_items(
+            "fleet",
+            &format!("Chart {i}"),
+            "fleet-oncall@example.com",
+            &names,
+            &points,
+            |series| alert_above(series, 100.0, Aggregation::Avg, 10),
+            created,
+        ));
+    }
+    stack.store(table).batch_put(items).await?;
+    Ok(())
+}
+
+/// One use case: a function, the table it runs on, and its events (the first, then warm).
+pub fn claims() -> Value {
+    json!({"sub": "bench-customer", "email": "bench@example.com", "cognito:groups": "[admin]"})
+}
+
+pub fn with_claims(mut event: Value) -> Value {
+    event["requestContext"]["authorizer"] = json!({"jwt": {"claims": claims(), "scopes": null}});
+    event
+}
