@@ -11,6 +11,12 @@ TOOLS := $(VENV)/.installed-$(shell cat infra/requirements.txt infra/requirement
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
+# dynoxide, the second DynamoDB the tests run against, built from crates.io into .tools/,
+# pinned (the stamp's name carries the version and features).
+DYNOXIDE_VERSION := 3.2.0
+DYNOXIDE_FEATURES := native-sqlite,http-server,cli
+DYNOXIDE := .tools/.dynoxide-$(DYNOXIDE_VERSION)
+
 # The local stack of `make dev`: a fixed port so the README's commands work as printed.
 DEV_MOTO_PORT ?= 4566
 
@@ -32,14 +38,23 @@ $(TOOLS): infra/requirements.txt infra/requirements.lock
 	  -r infra/requirements.txt -c infra/requirements.lock
 	touch $@
 
+$(DYNOXIDE):
+	rm -f .tools/.dynoxide-*
+	cargo install --quiet --locked --root .tools --version $(DYNOXIDE_VERSION) \
+	  --no-default-features --features $(DYNOXIDE_FEATURES) dynoxide-rs
+	touch $@
+
 dev: tools
 	cargo build --workspace --bins
 	infra/with-moto.sh --port $(DEV_MOTO_PORT) infra/dev.sh
 
 test: tools check-template check-openapi test-rust test-contract
 
-test-rust: tools
+# Every test against moto, then the store's and the functions' again with DynamoDB served by
+# dynoxide (stricter, checked against real DynamoDB by a public conformance suite).
+test-rust: tools $(DYNOXIDE)
 	infra/with-moto.sh cargo test --workspace --all-targets --no-fail-fast
+	infra/with-moto.sh infra/with-dynoxide.sh cargo test -p integration-tests --tests --no-fail-fast
 
 # Both linters run offline.
 check-template: tools
@@ -73,5 +88,5 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 
 clean:
-	rm -rf $(VENV) .local
+	rm -rf $(VENV) .local .tools
 	cargo clean

@@ -9,6 +9,11 @@ moto also deep-copies a whole table for every item of every TransactWriteItems, 
 a cancelled one: O(table x items) time, and garbage that piles up faster than Python frees it
 (gigabytes for the benchmark's data sets). Since requests are serialised, saving just the
 items a transaction names is an exact rollback; `_rollback_by_item` does that instead.
+moto ignores TransactWriteItems' ClientRequestToken; `_idempotent_transactions` honours it
+as DynamoDB does: within 10 minutes, a transaction sent again with the same token and the
+same items answers as the first (committed) one did, without applying anything twice, and
+with other items is an IdempotentParameterMismatchException; a failed one is not remembered.
+
 And a query of a table (not of an index) walks and sorts every item of the table; on the
 benchmark's 20,000-product catalog that is seconds a query. `_query_one_partition` hands
 moto the queried partition's items only, which is what it filters them down to anyway.
@@ -23,12 +28,17 @@ store use it); DIR must exist.
 import argparse
 import copy
 import datetime
+import hashlib
+import json
 import os
 import threading
+import time
 
 import moto.dynamodb.models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.exceptions import ERROR_TYPE_PREFIX, DynamodbException
+from moto.dynamodb.responses import DynamoHandler
 
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -95,12 +105,43 @@ def _query_one_partition(original):
     return query
 
 
+def _idempotent_transactions(original):
+    remembered = {}  # token -> (digest of the items, when, the answer)
+
+    def transact_write_items(self):
+        token = self.body.get("ClientRequestToken")
+        if token is None:
+            return original(self)
+        digest = hashlib.sha256(
+            json.dumps(self.body["TransactItems"], sort_keys=True).encode()
+        ).hexdigest()
+        now = time.monotonic()
+        for old in [t for t, (_, at, _) in remembered.items() if now - at > 600]:
+            del remembered[old]
+        if token in remembered:
+            first_digest, _, answer = remembered[token]
+            if first_digest != digest:
+                raise DynamodbException(
+                    ERROR_TYPE_PREFIX + "IdempotentParameterMismatchException",
+                    message="The ClientRequestToken was used with other items",
+                )
+            return answer
+        answer = original(self)  # a failure raises and is not remembered
+        remembered[token] = (digest, now, answer)
+        return answer
+
+    return transact_write_items
+
+
 def patch_moto():
     dynamodb_models.copy = _NoTableCopies
     DynamoDBBackend.transact_write_items = _rollback_by_item(
         DynamoDBBackend.transact_write_items
     )
     Table.query = _query_one_partition(Table.query)
+    DynamoHandler.transact_write_items = _idempotent_transactions(
+        DynamoHandler.transact_write_items
+    )
 
 
 class NoDelayHandler(MotoRequestHandler):

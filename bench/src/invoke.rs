@@ -3,6 +3,7 @@
 use crate::stack::Stack;
 use adapters::catalog::{DynamoProductRepository, DynamoProductSearch};
 use adapters::config::AuthMode;
+use adapters::lambda::Invocation;
 use adapters::monitoring::DynamoMonitoringRepository;
 use adapters::orders::DynamoOrderRepository;
 use anyhow::{Result, bail};
@@ -139,22 +140,23 @@ pub async fn invoke_in_process(
             )
             .await,
         ),
-        "publish-events" => publish_events::handle(
-            event,
-            &publish_events::Deps {
+        "publish-events" => {
+            let deps = publish_events::Deps {
                 orders: DynamoOrderRepository::new(store),
                 events: stack.publisher(),
-            },
-        )
-        .await
-        .map_err(anyhow::Error::msg),
+            };
+            let summary = publish_events::handle(Invocation::with_timeout(event, 10), &deps)
+                .await
+                .map_err(anyhow::Error::msg)?;
+            Ok(serde_json::to_value(summary)?)
+        }
         "evaluate-alerts" => {
             let deps = evaluate_alerts::Deps {
                 charts: DynamoMonitoringRepository::new(store),
                 mailer: stack.mailer(),
                 repeat_interval: time::Duration::hours(4),
             };
-            let summary = evaluate_alerts::handle(event, &deps)
+            let summary = evaluate_alerts::handle(Invocation::with_timeout(event, 900), &deps)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             Ok(serde_json::to_value(summary)?)

@@ -16,8 +16,10 @@ use local_stack::{TableDefinition, template_path};
 use serde_json::Value;
 use std::path::Path;
 
+pub mod faults;
 pub mod meter;
 
+pub use faults::{Fault, Faults};
 pub use meter::{IamActions, Meter};
 
 /// The local stack with a table of its own, so tests run in parallel without meeting.
@@ -35,7 +37,13 @@ impl Stack {
         );
         let aws = adapters::config::aws()
             .await
-            .expect("the AWS configuration");
+            .expect("the AWS configuration")
+            .into_builder()
+            // The functions' timeouts are sized for DynamoDB's milliseconds; the local server
+            // answers one request at a time, and under the suite's parallel load a large
+            // partition can take seconds. The retries stay as deployed.
+            .timeout_config(aws_config::timeout::TimeoutConfig::disabled())
+            .build();
         let table = format!("test-{}", uuid::Uuid::now_v7());
         TableDefinition::from_template(&template_path())
             .expect("the template's table definition")
@@ -61,6 +69,18 @@ impl Stack {
             .build();
         let client = aws_sdk_dynamodb::Client::from_conf(config);
         (DocumentStore::new(client, &self.table), calls)
+    }
+
+    /// A store whose client goes through `faults` on its way to the local server.
+    pub fn faulty_store(&self, faults: &Faults) -> DocumentStore {
+        let inner = self
+            .aws
+            .http_client()
+            .expect("the AWS configuration has an HTTP client");
+        let config = aws_sdk_dynamodb::config::Builder::from(&self.aws)
+            .http_client(faults.http_client(inner))
+            .build();
+        DocumentStore::new(aws_sdk_dynamodb::Client::from_conf(config), &self.table)
     }
 }
 
@@ -186,6 +206,20 @@ pub fn with_query(mut event: Value, params: &[(&str, &str)]) -> Value {
             .join("&"),
     );
     event["queryStringParameters"] = Value::Object(map);
+    event
+}
+
+/// A query parameter given more than once, as API Gateway hands it over: every value in the
+/// raw query string, and joined by commas in `queryStringParameters`.
+pub fn with_repeated_param(mut event: Value, name: &str, values: &[&str]) -> Value {
+    event["rawQueryString"] = Value::String(
+        values
+            .iter()
+            .map(|v| format!("{}={}", percent_encode(name), percent_encode(v)))
+            .collect::<Vec<_>>()
+            .join("&"),
+    );
+    event["queryStringParameters"] = serde_json::json!({ name: values.join(",") });
     event
 }
 

@@ -39,8 +39,17 @@ pub struct PendingWrite {
     pub transactional: bool,
 }
 
-/// IAM actions with the index they were used on (`None` for the table).
-pub type IamActions = BTreeSet<(String, Option<String>)>;
+/// What IAM authorises one call (or one item of a batch or transaction) on: the action, the
+/// index (`None` for the table), and the partition key value (`dynamodb:LeadingKeys`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Access {
+    pub action: String,
+    pub index: Option<String>,
+    pub partition: Option<String>,
+}
+
+/// Every access a client's calls needed.
+pub type IamActions = BTreeSet<Access>;
 
 #[derive(Debug, Clone, Default)]
 pub struct Tally {
@@ -282,14 +291,69 @@ impl Intercept for Meter {
     }
 }
 
+fn pk(item: &Item) -> Option<String> {
+    match item.get("pk") {
+        Some(AttributeValue::S(pk)) => Some(pk.clone()),
+        _ => None,
+    }
+}
+
 fn iam_actions(
     operation: &str,
     input: &aws_smithy_runtime_api::client::interceptors::context::Input,
-) -> Vec<(String, Option<String>)> {
+) -> Vec<Access> {
+    use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemInput;
+    use aws_sdk_dynamodb::operation::get_item::GetItemInput;
     use aws_sdk_dynamodb::operation::query::QueryInput;
-    let action = |name: &str| (format!("dynamodb:{name}"), None);
+    let access = |action: &str, index: Option<String>, partition: Option<String>| Access {
+        action: format!("dynamodb:{action}"),
+        index,
+        partition,
+    };
     if let Some(query) = input.downcast_ref::<QueryInput>() {
-        return vec![("dynamodb:Query".to_owned(), query.index_name.clone())];
+        let values = query.expression_attribute_values.as_ref();
+        let partition = match values.and_then(|v| v.get(":pk")) {
+            Some(AttributeValue::S(pk)) => Some(pk.clone()),
+            _ => None,
+        };
+        return vec![access("Query", query.index_name.clone(), partition)];
+    }
+    if let Some(get) = input.downcast_ref::<GetItemInput>() {
+        return vec![access("GetItem", None, get.key.as_ref().and_then(pk))];
+    }
+    if let Some(put) = input.downcast_ref::<PutItemInput>() {
+        return vec![access("PutItem", None, put.item.as_ref().and_then(pk))];
+    }
+    if let Some(update) = input.downcast_ref::<UpdateItemInput>() {
+        return vec![access("UpdateItem", None, update.key.as_ref().and_then(pk))];
+    }
+    if let Some(delete) = input.downcast_ref::<DeleteItemInput>() {
+        return vec![access("DeleteItem", None, delete.key.as_ref().and_then(pk))];
+    }
+    if let Some(batch) = input.downcast_ref::<BatchGetItemInput>() {
+        return batch
+            .request_items
+            .iter()
+            .flat_map(|r| r.values())
+            .flat_map(|keys| keys.keys.iter())
+            .map(|key| access("BatchGetItem", None, pk(key)))
+            .collect();
+    }
+    if let Some(batch) = input.downcast_ref::<BatchWriteItemInput>() {
+        return batch
+            .request_items
+            .iter()
+            .flat_map(|r| r.values())
+            .flatten()
+            .map(|request| {
+                let key = match (&request.put_request, &request.delete_request) {
+                    (Some(put), _) => pk(&put.item),
+                    (_, Some(delete)) => pk(&delete.key),
+                    _ => None,
+                };
+                access("BatchWriteItem", None, key)
+            })
+            .collect();
     }
     if let Some(transaction) = input.downcast_ref::<TransactWriteItemsInput>() {
         return transaction
@@ -297,17 +361,18 @@ fn iam_actions(
             .iter()
             .flatten()
             .map(|item| {
-                if item.put.is_some() {
-                    action("PutItem")
-                } else if item.update.is_some() {
-                    action("UpdateItem")
-                } else if item.delete.is_some() {
-                    action("DeleteItem")
+                if let Some(put) = &item.put {
+                    access("PutItem", None, pk(&put.item))
+                } else if let Some(update) = &item.update {
+                    access("UpdateItem", None, pk(&update.key))
+                } else if let Some(delete) = &item.delete {
+                    access("DeleteItem", None, pk(&delete.key))
                 } else {
-                    action("ConditionCheckItem")
+                    let key = item.condition_check.as_ref().map(|c| &c.key);
+                    access("ConditionCheckItem", None, key.and_then(pk))
                 }
             })
             .collect();
     }
-    vec![action(operation)]
+    vec![access(operation, None, None)]
 }

@@ -3,6 +3,7 @@
 
 use adapters::config::AuthMode;
 use adapters::http::respond;
+use adapters::lambda::Invocation;
 use adapters::mail::SesMailer;
 use adapters::monitoring::DynamoMonitoringRepository;
 use domain::monitoring::{
@@ -11,7 +12,7 @@ use domain::monitoring::{
 use domain::{AlertId, ChartId, Clock, SystemClock, Timestamp};
 use integration_tests::{
     Stack, alert_above, chart_items, error_fields, event, parts, request, sent_emails, with_body,
-    with_claims, with_path_param, with_query,
+    with_claims, with_path_param, with_query, with_repeated_param,
 };
 use serde_json::{Value, json};
 
@@ -213,7 +214,7 @@ impl Monitor {
         event["id"] = json!(id);
         event["time"] = json!(at.to_string());
         event["detail"] = detail;
-        let summary = evaluate_alerts::handle(event, deps)
+        let summary = evaluate_alerts::handle(Invocation::with_timeout(event, 900), deps)
             .await
             .map_err(|e| format!("{e:?}"))
             .unwrap();
@@ -965,16 +966,22 @@ async fn a_per_chart_event_evaluates_that_chart_alone() {
     let mut event = event("evaluate-alerts-chart.json");
     event["detail"]["chart_id"] = json!(one);
     event["time"] = json!(now().to_string());
-    let summary = evaluate_alerts::handle(event, &monitor.deps(&monitor.sender))
-        .await
-        .unwrap();
+    let summary = evaluate_alerts::handle(
+        Invocation::with_timeout(event, 900),
+        &monitor.deps(&monitor.sender),
+    )
+    .await
+    .unwrap();
     assert_eq!((summary.charts, summary.reports_sent), (1, 1));
     assert_eq!(monitor.emails()[0]["subject"], "[One] 1 alert firing");
 
     let bad = json!({"id": "x", "time": "not a time", "detail": {}});
-    let error = evaluate_alerts::handle(bad, &monitor.deps(&monitor.sender))
-        .await
-        .unwrap_err();
+    let error = evaluate_alerts::handle(
+        Invocation::with_timeout(bad, 900),
+        &monitor.deps(&monitor.sender),
+    )
+    .await
+    .unwrap_err();
     let diagnostic: lambda_runtime::Diagnostic = error.into();
     assert_eq!(diagnostic.error_type, "InvalidEvent");
 }
@@ -1029,4 +1036,93 @@ async fn a_tick_over_hundreds_of_charts_makes_a_fixed_number_of_calls_per_chart(
         .await;
     assert_eq!(summary["reports_sent"], 0);
     assert_eq!(calls.total(), listing + count);
+}
+
+#[tokio::test]
+async fn hostile_inputs_are_refused_with_a_400_not_a_500() {
+    let monitor = Monitor::new().await;
+    let chart = monitor.create_chart("ada", "Hostile").await;
+
+    // An offset that carries a time past the year 9999 once in UTC.
+    let late = "9999-12-31T23:30:00-01:00";
+    let (status, problem) = monitor
+        .record(
+            "ada",
+            &chart,
+            json!([{"series": "p99", "value": 1, "at": late}]),
+        )
+        .await;
+    assert_eq!(
+        (status, error_fields(&problem)),
+        (400, vec!["points[0].at".to_owned()])
+    );
+    let alert = monitor.firing_alert("ada", &chart, "p99", "slow").await;
+    let (status, problem) = monitor
+        .mute("ada", &alert, Some(json!({"until": late})))
+        .await;
+    assert_eq!(
+        (status, error_fields(&problem)),
+        (400, vec!["until".to_owned()])
+    );
+
+    // A name reaches an e-mail subject: no line breaks or other control characters.
+    for name in ["two\r\nlines", "tab\there"] {
+        let (status, problem) = monitor
+            .create_chart_with(
+                "ada",
+                &json!({"name": name, "recipients": ["a@example.com"]}),
+            )
+            .await;
+        assert_eq!(
+            (status, error_fields(&problem)),
+            (400, vec!["name".to_owned()]),
+            "{name:?}"
+        );
+    }
+
+    // 32,000 elements in a 64 KiB body: refused as a whole, with one error, at once.
+    let many: Vec<Value> = (0..32_000).map(|_| json!(0)).collect();
+    let started = std::time::Instant::now();
+    let (status, problem) = monitor.record("ada", &chart, json!(many)).await;
+    assert_eq!(
+        (status, error_fields(&problem)),
+        (400, vec!["points".to_owned()])
+    );
+    assert!(problem.to_string().len() < 1_000, "{problem}");
+    // 500 elements each wrong twice: at most 100 errors are listed.
+    let bad: Vec<Value> = (0..500)
+        .map(|_| json!({"series": "BAD", "value": "x"}))
+        .collect();
+    let (status, problem) = monitor.record("ada", &chart, json!(bad)).await;
+    assert_eq!(status, 400);
+    assert_eq!(error_fields(&problem).len(), 100);
+    assert_eq!(
+        problem["detail"],
+        "100 or more fields are invalid; the first 100 are listed"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+
+    // `limit=5&limit=6` arrives as "5,6" and is judged as that.
+    let repeated = with_claims(
+        with_repeated_param(
+            with_path_param(
+                event("list-alerts.json"),
+                "id",
+                &chart,
+                &format!("/charts/{chart}/alerts"),
+            ),
+            "limit",
+            &["5", "6"],
+        ),
+        Some(claims("ada")),
+    );
+    let deps = list_alerts::Deps {
+        charts: monitor.charts(),
+        auth: AuthMode::Jwt,
+    };
+    let (status, problem) = parts(&list_alerts::handle(request(&repeated), &deps).await);
+    assert_eq!(
+        (status, error_fields(&problem)),
+        (400, vec!["limit".to_owned()])
+    );
 }

@@ -5,9 +5,10 @@ use adapters::catalog::DynamoProductRepository;
 use adapters::config::AuthMode;
 use adapters::events::EventBridgePublisher;
 use adapters::http::respond;
+use adapters::lambda::Invocation;
 use adapters::orders::DynamoOrderRepository;
 use domain::catalog::ProductRepository;
-use domain::order::{IdempotencyKey, IdempotencyStore, KeyState};
+use domain::order::{IdempotencyKey, IdempotencyStore, KeyState, Outbox};
 use domain::{Currency, CustomerId, ProductId, Timestamp};
 use integration_tests::{
     EventTap, Stack, error_fields, event, parts, request, sorted_error_fields, with_body,
@@ -138,9 +139,13 @@ impl Shop {
             orders: self.orders(),
             events: self.publisher(),
         };
-        publish_events::handle(event("publish-events.json"), &deps)
-            .await
-            .unwrap()
+        let summary = publish_events::handle(
+            Invocation::with_timeout(event("publish-events.json"), 10),
+            &deps,
+        )
+        .await
+        .unwrap();
+        serde_json::to_value(summary).unwrap()
     }
 }
 
@@ -302,7 +307,7 @@ async fn a_25_line_order_makes_as_many_round_trips_as_a_1_line_order() {
             "PutItem",
             "BatchGetItem",
             "TransactWriteItems",
-            "BatchWriteItem"
+            "DeleteItem"
         ]
     );
 
@@ -653,11 +658,93 @@ async fn an_event_that_could_not_be_published_goes_out_with_the_next_sweep() {
     assert!(shop.tap.drain().await.is_empty());
 
     // The scheduled sweep, once EventBridge answers again.
-    assert_eq!(shop.sweep().await, json!({"published": 1}));
+    assert_eq!(shop.sweep().await["published"], 1);
     let events = shop.tap.drain().await;
     assert_eq!(detail_types(&events), ["OrderCreated"]);
     assert_eq!(events[0]["detail"]["id"], order["id"]);
     // Published once: the next sweep finds nothing.
-    assert_eq!(shop.sweep().await, json!({"published": 0}));
+    assert_eq!(shop.sweep().await["published"], 0);
     assert!(shop.tap.drain().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_huge_body_is_refused_as_a_whole_at_once() {
+    let shop = Shop::new().await;
+    let many: Vec<Value> = (0..32_000).map(|_| json!(0)).collect();
+    let (status, problem) = shop.create("ada", &json!({ "items": many })).await;
+    assert_eq!(
+        (status, error_fields(&problem)),
+        (400, vec!["items".to_owned()])
+    );
+    assert!(problem.to_string().len() < 1_000, "{problem}");
+}
+
+#[tokio::test]
+async fn an_event_the_bus_keeps_refusing_is_set_aside_with_its_reason() {
+    let shop = Shop::new().await;
+    let mug = shop.product("Mug", "1.00", 10, true).await;
+    // The bus refuses at the moment of the order: the event waits in the outbox.
+    let broken = aws_sdk_eventbridge::config::Builder::from(&shop.stack.aws)
+        .endpoint_url("http://127.0.0.1:9")
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
+        .build();
+    let deps = create_order::Deps {
+        events: EventBridgePublisher::new(
+            aws_sdk_eventbridge::Client::from_conf(broken),
+            &shop.tap.bus,
+        ),
+        ..shop.create_deps()
+    };
+    assert_eq!(
+        shop.create_with(&deps, "ada", &lines(&[(mug, 1)]), None)
+            .await
+            .0,
+        201
+    );
+
+    let outbox = shop.orders();
+    let limit = domain::Limit::new(10).unwrap();
+    let (pending, _) = outbox.pending_events(limit, None).await.unwrap();
+    assert_eq!((pending.len(), pending[0].failures), (1, 0));
+    outbox
+        .record_failure(&pending[0], "refused once", false)
+        .await
+        .unwrap();
+    let (again, _) = outbox.pending_events(limit, None).await.unwrap();
+    assert_eq!(
+        again[0].failures, 1,
+        "a refusal is counted and the event stays pending"
+    );
+    outbox
+        .record_failure(&again[0], "refused for good", true)
+        .await
+        .unwrap();
+    let (left, _) = outbox.pending_events(limit, None).await.unwrap();
+    assert!(left.is_empty(), "a set-aside event is no longer pending");
+
+    // Kept for an operator: under gsi2 OUTBOX_SET_ASIDE, with the reason.
+    use aws_sdk_dynamodb::types::AttributeValue as A;
+    let kept = shop
+        .stack
+        .dynamodb()
+        .query()
+        .table_name(&shop.stack.table)
+        .index_name("gsi2")
+        .key_condition_expression("gsi2pk = :aside")
+        .expression_attribute_values(":aside", A::S("OUTBOX_SET_ASIDE".into()))
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default();
+    assert_eq!(kept.len(), 1);
+    let A::M(data) = &kept[0]["data"] else {
+        panic!("a data map")
+    };
+    assert_eq!(data["last_error"], A::S("refused for good".into()));
+    assert_eq!(
+        shop.sweep().await["published"],
+        0,
+        "the sweep leaves it alone"
+    );
 }

@@ -276,3 +276,18 @@ async fn unknown_and_malformed_ids() {
         assert_eq!(error_fields(&problem), ["id"]);
     }
 }
+
+#[tokio::test]
+async fn a_product_name_is_one_line() {
+    let stack = Stack::new().await;
+    for name in ["Blue\nShirt", "Blue\rShirt", "Blue\tShirt"] {
+        let mut body = product_body("x");
+        body["name"] = json!(name);
+        let (status, problem) = create(&stack, Some(admin_claims()), &body).await;
+        assert_eq!(
+            (status, error_fields(&problem)),
+            (400, vec!["name".to_owned()]),
+            "{name:?}"
+        );
+    }
+}

@@ -6,6 +6,7 @@ use domain::catalog::{Product, ProductRepository};
 
 use integration_tests::{
     Stack, error_fields, event, parts, request, sorted_error_fields, with_query,
+    with_repeated_param,
 };
 use serde_json::Value;
 use std::collections::HashSet;
@@ -231,6 +232,36 @@ async fn refusals() {
         assert_eq!(status, 400, "{bad}");
         assert_eq!(error_fields(&problem), ["cursor"]);
     }
+}
+
+#[tokio::test]
+async fn prices_beyond_the_catalog_and_repeated_parameters() {
+    let stack = Stack::new().await;
+    shop(&stack).await;
+    let deps = deps(&stack);
+    // Above the highest price a product may have: nothing matches, and DynamoDB is not asked
+    // for a key range whose low end sorts above its high end (it refuses those).
+    let (status, page) = search(&deps, &[("min_price", "999999999.99")]).await;
+    assert_eq!(
+        (status, page["items"].as_array().map(Vec::len)),
+        (200, Some(0))
+    );
+    let (status, page) = search(&deps, &[("max_price", "999999999.99")]).await;
+    assert_eq!(status, 200);
+    assert!(!names(&page).is_empty());
+    let (status, page) = search(&deps, &[("min_price", "1000000.00")]).await;
+    assert_eq!(
+        (status, page["items"].as_array().map(Vec::len)),
+        (200, Some(0))
+    );
+
+    // `limit=5&limit=6` arrives as "5,6" and is judged as that.
+    let repeated = with_repeated_param(event("search-products.json"), "limit", &["5", "6"]);
+    let (status, problem) = parts(&search_products::handle(request(&repeated), &deps).await);
+    assert_eq!(
+        (status, error_fields(&problem)),
+        (400, vec!["limit".to_owned()])
+    );
 }
 
 /// Walks every page, checking sizes, and returns the ids in the order they came.

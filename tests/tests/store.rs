@@ -1,8 +1,8 @@
 //! The JSON-document repository against the local AWS-protocol server.
 
 use adapters::store::{
-    Condition, Document, DocumentStore, Index, IndexKeys, Key, Query, SortKey, StoreError, Update,
-    Write, decode,
+    ClientToken, Condition, Document, DocumentStore, Index, IndexKeys, Key, Query, SortKey,
+    StoreError, Update, Write, decode,
 };
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::{Cursor, Limit};
@@ -316,10 +316,13 @@ async fn a_transaction_whose_condition_fails_applies_nothing() {
     let table = store.table();
 
     let result = store
-        .transact(vec![
-            Write::create(&fresh, table).unwrap(),
-            Write::create(&taken, table).unwrap(),
-        ])
+        .transact(
+            vec![
+                Write::create(&fresh, table).unwrap(),
+                Write::create(&taken, table).unwrap(),
+            ],
+            &ClientToken::of(&["two notes"]),
+        )
         .await;
     let Err(StoreError::TransactionCancelled(reasons)) = result else {
         panic!("expected a cancelled transaction, got {result:?}");
@@ -353,11 +356,17 @@ async fn conditional_updates_in_a_transaction_bump_the_version() {
         Write::update(update, store.table()).unwrap()
     };
 
-    store.transact(vec![take(3)]).await.unwrap();
+    store
+        .transact(vec![take(3)], &ClientToken::of(&["take", "first"]))
+        .await
+        .unwrap();
     let after = store.get::<Note>(&doc.key()).await.unwrap().unwrap();
     assert_eq!((after.doc.revision, after.version), (2, 2));
 
-    let Err(StoreError::TransactionCancelled(reasons)) = store.transact(vec![take(3)]).await else {
+    let Err(StoreError::TransactionCancelled(reasons)) = store
+        .transact(vec![take(3)], &ClientToken::of(&["take", "second"]))
+        .await
+    else {
         panic!("taking more than is left must fail");
     };
     let left = decode::<Note>(reasons[0].item.clone().unwrap()).unwrap();

@@ -1,5 +1,6 @@
 //! `POST /charts/{id}/alerts` (the owner): adds an alert on one of the chart's series.
 
+use adapters::backoff::JitteredBackoff;
 use adapters::http::{self, Answer, Fields, JsonObject, Problem};
 use domain::monitoring::{CreateAlert, CreateAlertInput, create_alert};
 use domain::{ChartId, Clock, SystemClock, Validation};
@@ -12,7 +13,15 @@ pub async fn handle(request: Request, deps: &Deps) -> Answer {
     let caller = http::caller(&request, deps.auth)?;
     let chart_id = http::path_param(&request, "id", ChartId::parse)?;
     let command = parse(&http::json_object(&request)?)?;
-    let alert = create_alert(&caller, chart_id, command, &SystemClock, &deps.charts).await?;
+    let alert = create_alert(
+        &caller,
+        chart_id,
+        command,
+        &SystemClock,
+        &JitteredBackoff,
+        &deps.charts,
+    )
+    .await?;
     Ok(http::json(
         StatusCode::CREATED,
         &alert.view(SystemClock.now()),

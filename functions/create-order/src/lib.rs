@@ -5,7 +5,7 @@ use adapters::events::EventBridgePublisher;
 use adapters::http::{self, Answer, Fields, JsonObject, Problem};
 use adapters::orders::DynamoOrderRepository;
 use domain::order::{
-    CreateOrder, IdempotencyKey, InvalidIdempotencyKey, LineInput, Outcome, create_order,
+    CreateOrder, IdempotencyKey, InvalidIdempotencyKey, LineInput, MAX_LINES, Outcome, create_order,
 };
 use domain::{Currency, SystemClock, Validation};
 use lambda_http::Request;
@@ -61,9 +61,11 @@ fn parse(
         validation.check(format!("header:{KEY_HEADER}"), parsed)
     });
     let mut fields = Fields::new(body);
-    let lines = fields.objects("items", &mut validation, |line, validation| LineInput {
-        product_id: line.string("product_id", validation),
-        quantity: line.integer("quantity", validation),
+    let lines = fields.objects("items", MAX_LINES, &mut validation, |line, validation| {
+        LineInput {
+            product_id: line.string("product_id", validation),
+            quantity: line.integer("quantity", validation),
+        }
     });
     fields.finish(validation, |validation| {
         Some((CreateOrder::parse(lines.as_deref(), validation)?, key))

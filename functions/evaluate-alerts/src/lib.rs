@@ -13,7 +13,7 @@
 //! (`detail.chart_id`) serve targeted re-evaluation.
 
 use adapters::config::{ConfigError, SdkConfig};
-use adapters::lambda::FromEnv;
+use adapters::lambda::{FromEnv, Invocation};
 use adapters::mail::SesMailer;
 use adapters::monitoring::DynamoMonitoringRepository;
 use domain::monitoring::{SHARDS, Scope, Tick, TickSummary, evaluate_alerts};
@@ -118,8 +118,8 @@ pub fn parse_event(event: &Value) -> Result<(Tick, Scope), EvaluateError> {
     ))
 }
 
-pub async fn handle(event: Value, deps: &Deps) -> Result<TickSummary, EvaluateError> {
-    let (tick, scope) = parse_event(&event)?;
+pub async fn handle(invocation: Invocation, deps: &Deps) -> Result<TickSummary, EvaluateError> {
+    let (tick, scope) = parse_event(&invocation.event)?;
     let summary = evaluate_alerts(
         &tick,
         scope,

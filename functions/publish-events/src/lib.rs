@@ -1,16 +1,16 @@
 //! The outbox sweep, on an EventBridge schedule (every minute): publishes every order event
 //! whose publish right after its order failed, so no stored order is left without its event.
+//! An event the bus keeps refusing is set aside (and logged) instead of holding back the
+//! others; the sweep stops a margin before the function's timeout and the next one goes on.
 
 use adapters::events::EventBridgePublisher;
+use adapters::lambda::Invocation;
 use adapters::orders::DynamoOrderRepository;
-use domain::Causes;
-use domain::order::publish_pending_events;
-use serde_json::{Value, json};
+use domain::order::{SweepSummary, publish_pending_events};
+use domain::{Causes, SystemClock};
 
-/// Events one page of the sweep publishes; a sweep goes on while pages come back full.
-const PAGE: u16 = 100;
-/// Pages one invocation sweeps at most, to stay well inside the function's timeout.
-const MAX_PAGES: usize = 20;
+/// Time kept back from the function's timeout, for the last page's writes and the answer.
+const MARGIN: time::Duration = time::Duration::seconds(2);
 
 adapters::dependencies! {
     pub struct Deps {
@@ -19,23 +19,22 @@ adapters::dependencies! {
     }
 }
 
-/// Sweeps the outbox; an error makes the invocation fail, so EventBridge's retry (and the
-/// next tick) try again.
-pub async fn handle(_scheduled: Value, deps: &Deps) -> Result<Value, String> {
-    let mut published = 0;
-    for _ in 0..MAX_PAGES {
-        let count = publish_pending_events(PAGE, &deps.orders, &deps.events)
-            .await
-            .map_err(|e| {
-                let cause = Causes(&e).to_string();
-                tracing::error!(error = %cause, published, "outbox sweep failed");
-                cause
-            })?;
-        published += count;
-        if count < usize::from(PAGE) {
-            break;
-        }
-    }
-    tracing::info!(published, "outbox sweep done");
-    Ok(json!({ "published": published }))
+/// Sweeps the outbox; an error makes the invocation fail, so the next tick tries again.
+pub async fn handle(invocation: Invocation, deps: &Deps) -> Result<SweepSummary, String> {
+    let until = invocation.deadline.saturating_sub(MARGIN);
+    let summary = publish_pending_events(until, &SystemClock, &deps.orders, &deps.events)
+        .await
+        .map_err(|e| {
+            let cause = Causes(&e).to_string();
+            tracing::error!(error = %cause, "outbox sweep failed");
+            cause
+        })?;
+    tracing::info!(
+        published = summary.published,
+        failed = summary.failed,
+        set_aside = summary.set_aside,
+        stopped_early = summary.stopped_early,
+        "outbox sweep done"
+    );
+    Ok(summary)
 }

@@ -1,11 +1,11 @@
 //! `GET /products` (anyone): search the active catalog, a page at a time.
 
 use adapters::catalog::DynamoProductSearch;
-use adapters::http::{self, Answer, Problem};
+use adapters::http::{self, Answer, Problem, QueryParams};
 use domain::Validation;
 use domain::catalog::{SearchCriteria, SearchInput, search_products};
+use lambda_http::Request;
 use lambda_http::http::StatusCode;
-use lambda_http::{Request, RequestExt};
 
 adapters::dependencies! {
     pub struct Deps {
@@ -31,27 +31,18 @@ pub async fn handle(request: Request, deps: &Deps) -> Answer {
 }
 
 fn parse(request: &Request) -> Result<SearchCriteria, Problem> {
-    let params = request.query_string_parameters();
+    let params = QueryParams::of(request);
     let mut validation = Validation::new();
-    let mut unknown: Vec<&str> = params
-        .iter()
-        .map(|(name, _)| name)
-        .filter(|name| !PARAMETERS.contains(name))
-        .collect();
-    unknown.sort_unstable();
-    unknown.dedup();
-    for name in unknown {
-        validation.push(name, "is not a known parameter");
-    }
+    params.deny_unknown(&PARAMETERS, &mut validation);
     let input = SearchInput {
-        q: params.first("q"),
-        category: params.first("category"),
-        min_price: params.first("min_price"),
-        max_price: params.first("max_price"),
-        in_stock: params.first("in_stock"),
-        sort: params.first("sort"),
-        limit: params.first("limit"),
-        cursor: params.first("cursor"),
+        q: params.get("q"),
+        category: params.get("category"),
+        min_price: params.get("min_price"),
+        max_price: params.get("max_price"),
+        in_stock: params.get("in_stock"),
+        sort: params.get("sort"),
+        limit: params.get("limit"),
+        cursor: params.get("cursor"),
     };
     let criteria = SearchCriteria::parse(input, &mut validation);
     Ok(validation.finish(|| criteria)?)

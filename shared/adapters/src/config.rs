@@ -86,8 +86,31 @@ pub async fn aws() -> Result<SdkConfig, ConfigError> {
         .region(EnvironmentVariableRegionProvider::new())
         .credentials_provider(EnvironmentVariableCredentialsProvider::new())
         .http_client(https_client(extra_roots))
+        .retry_config(retries())
+        .timeout_config(timeouts())
         .load()
         .await)
+}
+
+/// The SDK's standard retries (throttling, 5xx, timeouts, lost connections), with exponential
+/// backoff and jitter from 50 ms: three attempts of an operation at most, so that a busy
+/// table is reported (503) well inside an HTTP function's 10 s rather than waited out.
+pub fn retries() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::standard()
+        .with_max_attempts(3)
+        .with_initial_backoff(std::time::Duration::from_millis(50))
+        .with_max_backoff(std::time::Duration::from_secs(1))
+}
+
+/// Per attempt 2 s (DynamoDB answers in milliseconds; a batch of 100 items in tens) and per
+/// operation, retries included, 5 s: a hung connection cannot hold a function until its own
+/// timeout (10 s for the HTTP functions), and two operations still fit in it.
+pub fn timeouts() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(1))
+        .operation_attempt_timeout(std::time::Duration::from_secs(2))
+        .operation_timeout(std::time::Duration::from_secs(5))
+        .build()
 }
 
 /// The root certificates of Amazon Trust Services, which issues the certificate of every AWS

@@ -5,7 +5,7 @@ use anyhow::{Context, anyhow};
 use aws_sdk_eventbridge::Client;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use domain::Unexpected;
-use domain::order::{EVENT_SOURCE, EventPublisher, OrderEvent};
+use domain::order::{EVENT_SOURCE, EventPublisher, OrderEvent, Rejected};
 
 #[derive(Debug, Clone)]
 pub struct EventBridgePublisher {
@@ -30,9 +30,9 @@ impl EventBridgePublisher {
 }
 
 impl EventPublisher for EventBridgePublisher {
-    async fn publish(&self, events: &[OrderEvent]) -> Result<(), Unexpected> {
+    async fn publish(&self, events: &[OrderEvent]) -> Result<Vec<Rejected>, Unexpected> {
         if events.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let entries = events
             .iter()
@@ -52,14 +52,26 @@ impl EventPublisher for EventBridgePublisher {
             .send()
             .await
             .context("publishing order events")?;
-        if output.failed_entry_count > 0 {
+        // One result per entry, in order; an entry with an error code was not published.
+        let results = output.entries.unwrap_or_default();
+        if output.failed_entry_count > 0 && results.len() != events.len() {
             return Err(anyhow!(
-                "EventBridge refused {} of {} events",
+                "EventBridge refused {} of {} events without saying which",
                 output.failed_entry_count,
                 events.len()
             )
             .into());
         }
-        Ok(())
+        Ok(events
+            .iter()
+            .zip(results)
+            .filter_map(|(event, result)| {
+                let code = result.error_code?;
+                Some(Rejected {
+                    event_id: event.event_id,
+                    reason: format!("{code}: {}", result.error_message.unwrap_or_default()),
+                })
+            })
+            .collect())
     }
 }

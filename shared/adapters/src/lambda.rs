@@ -10,7 +10,7 @@ use crate::mail::SesMailer;
 use crate::monitoring::DynamoMonitoringRepository;
 use crate::orders::DynamoOrderRepository;
 use crate::store::DocumentStore;
-use domain::Currency;
+use domain::{Currency, Timestamp};
 use lambda_http::{Request, service_fn};
 use lambda_runtime::{Diagnostic, Error, LambdaEvent};
 use serde::Serialize;
@@ -76,19 +76,46 @@ where
     .await
 }
 
-/// Runs a function invoked with events (EventBridge schedules and rules): each event's JSON
+/// One event of a function invoked with events, and when the invocation must be over.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    pub event: Value,
+    /// Lambda's deadline for this invocation (its timeout from the start).
+    pub deadline: Timestamp,
+}
+
+impl Invocation {
+    /// An event with a deadline `seconds` from now, as a function with that timeout gets it.
+    pub fn with_timeout(event: Value, seconds: i64) -> Self {
+        let now = Timestamp::from(time::OffsetDateTime::now_utc());
+        Self {
+            event,
+            deadline: now.saturating_add(time::Duration::seconds(seconds)),
+        }
+    }
+}
+
+/// Runs a function invoked with events (EventBridge schedules and rules): each event
 /// through `handler`; its error fails the invocation, so the invoker retries.
 pub async fn serve_events<D, F, Fut, T, E>(handler: F) -> Result<(), Error>
 where
     D: FromEnv + 'static,
-    F: Fn(Value, &'static D) -> Fut,
+    F: Fn(Invocation, &'static D) -> Fut,
     Fut: Future<Output = Result<T, E>>,
     T: Serialize,
     E: Into<Diagnostic> + std::fmt::Debug,
 {
     let deps = start::<D>().await?;
     lambda_runtime::run(lambda_runtime::service_fn(|event: LambdaEvent<Value>| {
-        handler(event.payload, deps)
+        let deadline = i64::try_from(event.context.deadline)
+            .ok()
+            .and_then(Timestamp::from_unix_millis)
+            .unwrap_or_else(|| Timestamp::from(time::OffsetDateTime::now_utc()));
+        let invocation = Invocation {
+            event: event.payload,
+            deadline,
+        };
+        handler(invocation, deps)
     }))
     .await
 }

@@ -12,6 +12,7 @@
 //!   responses, and RFC 9457 problems with the mapping of every use case's errors.
 //! - [`lambda`]: one way into a function: logs, dependencies built once, the runtime.
 
+pub mod backoff;
 pub mod catalog;
 pub mod config;
 pub mod events;

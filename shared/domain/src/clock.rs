@@ -10,14 +10,22 @@ use time::{Duration, OffsetDateTime, UtcOffset};
 pub struct Timestamp(OffsetDateTime);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("must be an RFC 3339 time such as 2026-11-21T10:15:00Z")]
+#[error("must be an RFC 3339 time of the years 0000 to 9999 in UTC, such as 2026-11-21T10:15:00Z")]
 pub struct InvalidTimestamp;
 
 impl Timestamp {
     pub fn parse(text: &str) -> Result<Self, InvalidTimestamp> {
-        OffsetDateTime::parse(text, &Rfc3339)
-            .map(Self::from)
-            .map_err(|_| InvalidTimestamp)
+        let at = OffsetDateTime::parse(text, &Rfc3339).map_err(|_| InvalidTimestamp)?;
+        Self::in_utc(at).ok_or(InvalidTimestamp)
+    }
+
+    /// The instant in UTC; `None` when it falls outside the years 0000..=9999 there (an
+    /// offset can carry `9999-12-31T23:30:00-01:00` into the year 10000), which RFC 3339
+    /// cannot write.
+    fn in_utc(at: OffsetDateTime) -> Option<Self> {
+        at.checked_to_offset(UtcOffset::UTC)
+            .filter(|utc| (0..=9999).contains(&utc.year()))
+            .map(Self)
     }
 
     pub fn from_unix_seconds(seconds: i64) -> Option<Self> {
@@ -53,9 +61,18 @@ impl Timestamp {
     }
 }
 
+/// For instants known to be in range, such as the system clock's; one outside the years
+/// 0000..=9999 in UTC is clamped to the nearest end rather than panicking.
 impl From<OffsetDateTime> for Timestamp {
     fn from(at: OffsetDateTime) -> Self {
-        Self(at.to_offset(UtcOffset::UTC))
+        Self::in_utc(at).unwrap_or_else(|| {
+            let bound = if at.year() < 0 {
+                time::macros::datetime!(0000-01-01 00:00 UTC)
+            } else {
+                time::macros::datetime!(9999-12-31 23:59:59.999_999_999 UTC)
+            };
+            Self(bound)
+        })
     }
 }
 
@@ -87,6 +104,13 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> Timestamp;
 }
 
+/// Waits between the attempts of an optimistic change that lost a race to another writer, so
+/// that racing writers spread apart instead of colliding again at once.
+pub trait Backoff: Send + Sync {
+    /// The pause before attempt `attempt + 1` (the first retry follows attempt 1).
+    fn pause(&self, attempt: u32) -> impl std::future::Future<Output = ()> + Send;
+}
+
 /// The real clock.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
@@ -109,6 +133,21 @@ mod tests {
             serde_json::to_string(&at).unwrap(),
             "\"2026-11-21T10:00:00Z\""
         );
+    }
+
+    #[test]
+    fn refuses_times_outside_the_years_rfc_3339_can_write_in_utc() {
+        for bad in ["9999-12-31T23:30:00-01:00", "0000-01-01T00:30:00+01:00"] {
+            assert_eq!(Timestamp::parse(bad), Err(InvalidTimestamp), "{bad:?}");
+        }
+        for good in [
+            "9999-12-31T23:59:59Z",
+            "0000-01-01T00:00:00Z",
+            "9999-12-31T22:30:00-01:00",
+        ] {
+            let at = Timestamp::parse(good).unwrap();
+            assert_eq!(Timestamp::parse(&at.to_string()), Ok(at), "{good:?}");
+        }
     }
 
     #[test]

@@ -30,11 +30,11 @@ mod validation;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
 
-pub use clock::{Clock, SystemClock, Timestamp};
+pub use clock::{Backoff, Clock, SystemClock, Timestamp};
 pub use error::{Causes, Unexpected};
 pub use identity::{Caller, CustomerId};
 pub use ids::{AlertId, ChartId, EventId, OrderId, ProductId};
 pub use money::{Currency, Money, Price};
 pub use pagination::{Cursor, Limit, Page};
-pub use text::{Email, Slug, Text};
+pub use text::{Email, Line, Slug, Text};
 pub use validation::{FieldError, Validation};

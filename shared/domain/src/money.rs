@@ -85,6 +85,11 @@ impl Price {
     pub fn money(&self) -> Money {
         self.0
     }
+
+    /// The highest price the catalog takes.
+    pub fn max() -> Price {
+        Price(Money(Self::MAX))
+    }
 }
 
 impl TryFrom<Money> for Price {

@@ -10,13 +10,20 @@ pub struct FieldError {
     pub message: String,
 }
 
-/// Accumulates field errors while a request is parsed, so the answer lists all of them.
+/// Accumulates field errors while a request is parsed, so the answer lists all of them (the
+/// first [`Validation::MAX_ERRORS`]: a large body of bad elements costs time linear in its
+/// size and an answer of bounded size).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Validation {
     errors: Vec<FieldError>,
+    /// Invalid fields past the first `MAX_ERRORS`, counted but not kept.
+    omitted: usize,
 }
 
 impl Validation {
+    /// Invalid fields a request's answer lists at most.
+    pub const MAX_ERRORS: usize = 100;
+
     pub fn new() -> Self {
         Self::default()
     }
@@ -28,10 +35,19 @@ impl Validation {
         if self.errors.iter().any(|e| e.field == field) {
             return;
         }
+        if self.errors.len() == Self::MAX_ERRORS {
+            self.omitted += 1;
+            return;
+        }
         self.errors.push(FieldError {
             field,
             message: message.into(),
         });
+    }
+
+    /// How many invalid fields were found beyond the ones kept.
+    pub fn omitted(&self) -> usize {
+        self.omitted
     }
 
     /// Keeps the parsed value, or records why it was refused under `field`.
@@ -123,6 +139,17 @@ mod tests {
         v.push("name", "is required");
         assert_eq!(v.errors().len(), 1);
         assert_eq!(v.errors()[0].message, "must be a string");
+    }
+
+    #[test]
+    fn keeps_at_most_a_hundred_errors_and_counts_the_rest() {
+        let mut v = Validation::new();
+        for i in 0..32_000 {
+            v.push(format!("points[{i}].value"), "is required");
+        }
+        assert_eq!(v.errors().len(), Validation::MAX_ERRORS);
+        assert_eq!(v.omitted(), 32_000 - Validation::MAX_ERRORS);
+        assert_eq!(v.errors()[99].field, "points[99].value");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use super::keys::{ProductNameClaim, product_key};
 use super::search_index::entries_for;
-use crate::store::{DocumentStore, StoreError, Write, new_item};
+use crate::store::{ClientToken, DocumentStore, StoreError, Write, new_item};
 use domain::catalog::{CreateProductRefused, Product, ProductRepository};
 use domain::{ProductId, Unexpected};
 
@@ -47,7 +47,8 @@ impl ProductRepository for DynamoProductRepository {
             .chain(entries.iter().map(|entry| Write::create(entry, table)))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| CreateProductRefused::Unexpected(e.into()))?;
-        match self.store.transact(writes).await {
+        let token = ClientToken::of(&["create-product", &product.id().to_string()]);
+        match self.store.transact(writes, &token).await {
             Ok(()) => Ok(()),
             Err(StoreError::TransactionCancelled(reasons))
                 if reasons.get(1).is_some_and(|r| r.condition_failed()) =>

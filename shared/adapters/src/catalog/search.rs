@@ -43,8 +43,10 @@ use std::collections::HashMap;
 /// Query-and-check rounds one request may make before it returns a short page.
 pub const MAX_ROUNDS: usize = 4;
 
-/// The query a search runs, before any cursor.
-fn plan(criteria: &SearchCriteria) -> Query {
+/// The query a search runs, before any cursor; `None` when no price can match.
+fn plan(criteria: &SearchCriteria) -> Option<Query> {
+    // Within the catalog's prices, whose cents fit the sort key's ten digits.
+    let (low, high) = criteria.price_range()?;
     let term = criteria
         .words
         .iter()
@@ -76,8 +78,7 @@ fn plan(criteria: &SearchCriteria) -> Query {
             .value(":category", AttributeValue::S(category.to_string()));
     }
 
-    let low = criteria.min_price.map_or(0, cents);
-    let high = criteria.max_price.map_or(9_999_999_999, cents);
+    let (low, high) = (cents(low), cents(high));
     let mut query = Query::table(partition)
         .sort(SortKey::Between(
             format!("{low:010}#"),
@@ -92,7 +93,7 @@ fn plan(criteria: &SearchCriteria) -> Query {
         filter.expression = clauses.join(" AND ");
         query = query.filter(filter);
     }
-    query
+    Some(query)
 }
 
 /// The catalog's search over its index entries.
@@ -107,7 +108,12 @@ impl DynamoProductSearch {
     }
 
     async fn search_page(&self, criteria: &SearchCriteria) -> Result<Page<Product>, StoreError> {
-        let query = plan(criteria);
+        let Some(query) = plan(criteria) else {
+            return Ok(Page {
+                items: Vec::new(),
+                next_cursor: None,
+            });
+        };
         let page_size = usize::from(criteria.limit.get());
         let read_limit = i32::from(criteria.limit.get()) + 1;
         let mut start = criteria
@@ -198,9 +204,13 @@ mod tests {
         .unwrap()
     }
 
+    fn plan_of(criteria: &SearchCriteria) -> Query {
+        plan(criteria).expect("a range of prices")
+    }
+
     #[test]
     fn the_longest_word_picks_the_partition_and_the_rest_filter() {
-        let query = plan(&criteria("blu shirts x", Some("tops")));
+        let query = plan_of(&criteria("blu shirts x", Some("tops")));
         assert_eq!(query.partition, "SEARCH#TERM#shirts");
         let filter = query.filter.unwrap();
         assert_eq!(
@@ -212,13 +222,13 @@ mod tests {
 
     #[test]
     fn without_a_two_letter_word_the_category_listing_is_browsed() {
-        let query = plan(&criteria("x", Some("tops")));
+        let query = plan_of(&criteria("x", Some("tops")));
         assert_eq!(query.partition, "SEARCH#CATEGORY#tops");
         assert_eq!(
             query.filter.unwrap().expression,
             "contains(#data.#words, :w0)"
         );
-        let query = plan(&criteria("", None));
+        let query = plan_of(&criteria("", None));
         assert_eq!(query.partition, "SEARCH#ALL");
         assert!(query.filter.is_none());
     }
@@ -226,7 +236,7 @@ mod tests {
     #[test]
     fn long_words_use_their_prefix_partition_and_are_checked_whole() {
         let word = "supercalifragilisticexpialidocious";
-        let query = plan(&criteria(word, None));
+        let query = plan_of(&criteria(word, None));
         assert_eq!(
             query.partition,
             format!("SEARCH#TERM#{}", &word[..MAX_PREFIX])

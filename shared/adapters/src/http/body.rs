@@ -146,17 +146,23 @@ impl<'a> Fields<'a> {
         self.typed(name, validation, "an object", Value::as_object)
     }
 
-    /// An array of objects: each element read by `read` through its own [`Fields`] at
-    /// `name[i]` (unknown fields of an element recorded too); an element that is not an
-    /// object is recorded, and read as `T::default()`.
+    /// An array of at most `max` objects: each element read by `read` through its own
+    /// [`Fields`] at `name[i]` (unknown fields of an element recorded too); an element that
+    /// is not an object is recorded, and read as `T::default()`. A longer array is refused
+    /// as a whole before any element is read, so a large body costs no more than its length.
     pub fn objects<T: Default>(
         &mut self,
         name: &'static str,
+        max: usize,
         validation: &mut Validation,
         mut read: impl FnMut(&mut Fields<'a>, &mut Validation) -> T,
     ) -> Option<Vec<T>> {
         let list = self.array(name, validation)?;
         let path = self.path_of(name);
+        if list.len() > max {
+            validation.push(path, format!("must hold at most {max} elements"));
+            return None;
+        }
         Some(
             list.iter()
                 .enumerate()
@@ -237,12 +243,26 @@ mod tests {
         let mut validation = Validation::new();
         let mut fields = Fields::new(object);
         let read = fields
-            .objects("items", &mut validation, |item, validation| {
+            .objects("items", 10, &mut validation, |item, validation| {
                 item.integer("q", validation)
             })
             .unwrap();
         assert_eq!(read, [Some(1), None, None]);
         let errors: Vec<_> = validation.fields();
         assert_eq!(errors, ["items[1]", "items[2].q", "items[2].extra"]);
+    }
+
+    #[test]
+    fn too_many_objects_are_refused_before_any_is_read() {
+        let items: Vec<serde_json::Value> = (0..32_000).map(|_| serde_json::json!(7)).collect();
+        let object = serde_json::json!({ "items": items });
+        let object = object.as_object().unwrap();
+        let mut validation = Validation::new();
+        let mut fields = Fields::new(object);
+        let read = fields.objects("items", 500, &mut validation, |_, _| {
+            unreachable!("no element of a too long array is read")
+        });
+        assert_eq!(read, None::<Vec<()>>);
+        assert_eq!(validation.fields(), ["items"]);
     }
 }

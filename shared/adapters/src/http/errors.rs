@@ -87,9 +87,8 @@ impl From<RecordPointsError> for Problem {
     fn from(error: RecordPointsError) -> Self {
         match error {
             RecordPointsError::ChartNotFound(_) => Problem::not_found(error.to_string()),
-            RecordPointsError::TooManySeries(_) | RecordPointsError::Contended => {
-                Problem::conflict(error.to_string())
-            }
+            RecordPointsError::TooManySeries(_) => Problem::conflict(error.to_string()),
+            RecordPointsError::Contended => Problem::busy(),
             RecordPointsError::Unexpected(_) => Problem::unexpected(&error),
         }
     }
@@ -99,9 +98,8 @@ impl From<CreateAlertError> for Problem {
     fn from(error: CreateAlertError) -> Self {
         match error {
             CreateAlertError::ChartNotFound(_) => Problem::not_found(error.to_string()),
-            CreateAlertError::TooManyAlerts(_) | CreateAlertError::Contended => {
-                Problem::conflict(error.to_string())
-            }
+            CreateAlertError::TooManyAlerts(_) => Problem::conflict(error.to_string()),
+            CreateAlertError::Contended => Problem::busy(),
             CreateAlertError::Unexpected(_) => Problem::unexpected(&error),
         }
     }

@@ -10,7 +10,7 @@ mod problem;
 
 pub use body::{Fields, JsonObject, MAX_BODY_BYTES, json_object, optional_json_object};
 pub use identity::caller;
-pub use params::{page_params, path_param};
+pub use params::{QueryParams, page_params, path_param};
 pub use problem::Problem;
 
 use lambda_http::http::{StatusCode, header};

@@ -1,6 +1,7 @@
 //! RFC 9457 problem responses (each use case's errors become them in [`super::errors`]).
 
-use domain::{Causes, FieldError};
+use crate::store::StoreError;
+use domain::{Causes, FieldError, Validation};
 use lambda_http::http::{StatusCode, header};
 use lambda_http::{Body, Response};
 use serde::Serialize;
@@ -19,7 +20,13 @@ pub struct Problem {
     /// RFC 9457 extension members (e.g. the short products of a 409).
     #[serde(flatten)]
     pub extensions: serde_json::Map<String, serde_json::Value>,
+    /// Seconds after which a retry may succeed: the `Retry-After` header of a 503.
+    #[serde(skip)]
+    pub retry_after: Option<u32>,
 }
+
+/// How long a client is asked to wait before retrying a request refused as busy.
+const BUSY_RETRY_AFTER_SECONDS: u32 = 1;
 
 fn status_code<S: serde::Serializer>(status: &StatusCode, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u16(status.as_u16())
@@ -34,6 +41,7 @@ impl Problem {
             detail,
             errors: Vec::new(),
             extensions: serde_json::Map::new(),
+            retry_after: None,
         }
     }
 
@@ -47,6 +55,12 @@ impl Problem {
     pub fn invalid_fields(errors: Vec<FieldError>) -> Self {
         let detail = match errors.as_slice() {
             [one] => format!("{} {}", one.field, one.message),
+            many if many.len() >= Validation::MAX_ERRORS => {
+                format!(
+                    "{0} or more fields are invalid; the first {0} are listed",
+                    many.len()
+                )
+            }
             many => format!("{} fields are invalid", many.len()),
         };
         Self {
@@ -154,8 +168,28 @@ impl Problem {
 
     /// Logs an unexpected error with its whole cause chain and answers 500.
     pub fn unexpected(error: &(dyn std::error::Error + 'static)) -> Self {
+        if is_busy(error) {
+            tracing::warn!(error = %Causes(error), "storage busy; the client is asked to retry");
+            return Self::busy();
+        }
         tracing::error!(error = %Causes(error), "unexpected error");
         Self::internal()
+    }
+
+    /// 503 with `Retry-After`: storage is throttling or contended past the retries with
+    /// backoff; the same request may pass shortly.
+    pub fn busy() -> Self {
+        Self {
+            retry_after: Some(BUSY_RETRY_AFTER_SECONDS),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "urn:problem:busy",
+                "Service busy",
+                format!(
+                    "the data is busy with other requests; retry in {BUSY_RETRY_AFTER_SECONDS} s"
+                ),
+            )
+        }
     }
 
     pub fn into_response(self) -> Response<Body> {
@@ -166,8 +200,25 @@ impl Problem {
             header::CONTENT_TYPE,
             header::HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+        }
         response
     }
+}
+
+/// Whether storage was busy somewhere down `error`'s cause chain.
+fn is_busy(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if matches!(error.downcast_ref(), Some(StoreError::Busy { .. })) {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 #[cfg(test)]
@@ -195,6 +246,24 @@ mod tests {
         assert!(
             json["type"].is_string() && json["title"].is_string() && json["detail"].is_string()
         );
+    }
+
+    #[test]
+    fn busy_storage_anywhere_in_the_chain_is_a_503_with_retry_after() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("could not place the order")]
+        struct Outer(#[source] Box<dyn std::error::Error + Send + Sync>);
+        let busy = StoreError::Busy {
+            what: "throttled".into(),
+            cause: None,
+        };
+        let problem = Problem::unexpected(&Outer(Box::new(busy)));
+        assert_eq!(problem.status, 503);
+        let response = problem.into_response();
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        let other = Problem::unexpected(&Outer("disk on fire".into()));
+        assert_eq!(other.status, 500);
+        assert!(other.retry_after.is_none());
     }
 
     #[test]

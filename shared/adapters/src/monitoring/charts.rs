@@ -3,8 +3,8 @@
 use super::DynamoMonitoringRepository;
 use super::keys::{AlertRef, alert_key, alert_ref_key, chart_key, chart_partition, series_key};
 use crate::store::{
-    Condition, Document, Query, SortKey, StoreError, Update, Versioned, Write, attribute, decode,
-    entity_of,
+    ClientToken, Condition, Document, Query, SortKey, StoreError, Update, Versioned, Write,
+    attribute, decode, entity_of,
 };
 use domain::monitoring::{Alert, Chart, ChartStore, Mute, PageError, PointsSnapshot, Series};
 use domain::{AlertId, ChartId, Cursor, CustomerId, Limit, Page, Slug, Unexpected};
@@ -66,7 +66,17 @@ impl ChartStore for DynamoMonitoringRepository {
         if let Some((chart, version)) = chart {
             writes.push(Write::save(chart, version, table)?);
         }
-        self.transact_unless_raced(writes, |_| true).await
+        // The request is the versions it writes over and what it writes there: concurrent
+        // calls over the same versions are told apart by their points.
+        let mut parts = vec!["points".to_owned()];
+        parts.extend(chart.map(|(c, v)| format!("{}@{v}", c.id())));
+        for (s, v) in series {
+            parts.push(format!("{}/{}@{v:?}", s.chart_id(), s.name()));
+            parts.push(serde_json::to_string(s).map_err(anyhow::Error::from)?);
+        }
+        let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+        self.transact_unless_raced(writes, &ClientToken::of(&parts), |_| true)
+            .await
     }
 
     async fn add_alert(
@@ -87,7 +97,9 @@ impl ChartStore for DynamoMonitoringRepository {
             Write::create(&reference, table)?,
         ];
         // Only the chart's write can lose a race: the alert and its reference are new.
-        self.transact_unless_raced(writes, |write| write == 0).await
+        let token = ClientToken::of(&["add-alert", &alert.id().to_string()]);
+        self.transact_unless_raced(writes, &token, |write| write == 0)
+            .await
     }
 
     async fn alerts_page(

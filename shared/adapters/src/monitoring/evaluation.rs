@@ -3,7 +3,7 @@
 use super::DynamoMonitoringRepository;
 use super::keys::{TickMark, chart_partition, shard_partition};
 use crate::store::{
-    Condition, Document, Index, Query, Update, Write, attribute, decode, entity_of,
+    ClientToken, Condition, Document, Index, Query, Update, Write, attribute, decode, entity_of,
 };
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::monitoring::{Alert, Chart, ChartContents, EvaluationStore, Series};
@@ -97,6 +97,23 @@ impl EvaluationStore for DynamoMonitoringRepository {
                 Ok(Write::update(update, table)?)
             })
             .collect::<Result<Vec<_>, Unexpected>>()?;
-        Ok(self.store.transact(writes).await?)
+        // The request is the states it stores.
+        let parts: Vec<String> = alerts
+            .iter()
+            .map(|a| {
+                format!(
+                    "{}:{:?}:{:?}:{:?}",
+                    a.id(),
+                    a.state(),
+                    a.firing_since(),
+                    a.last_notified_at()
+                )
+            })
+            .collect();
+        let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+        Ok(self
+            .store
+            .transact(writes, &ClientToken::of(&parts))
+            .await?)
     }
 }

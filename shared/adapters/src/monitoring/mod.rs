@@ -19,7 +19,7 @@ mod charts;
 mod evaluation;
 pub mod keys;
 
-use crate::store::{DocumentStore, StoreError, Write};
+use crate::store::{ClientToken, DocumentStore, StoreError, Write};
 use domain::Unexpected;
 
 #[derive(Debug, Clone)]
@@ -33,13 +33,14 @@ impl DynamoMonitoringRepository {
     }
 
     /// Applies the writes at once; `Ok(false)` when one of those `may_race` names (by its
-    /// position) lost to another writer: its version changed, or DynamoDB reported a conflict.
+    /// position) lost to another writer: its version changed since it was read.
     async fn transact_unless_raced(
         &self,
         writes: Vec<Write>,
+        token: &ClientToken,
         may_race: impl Fn(usize) -> bool,
     ) -> Result<bool, Unexpected> {
-        match self.store.transact(writes).await {
+        match self.store.transact(writes, token).await {
             Ok(()) => Ok(true),
             Err(StoreError::TransactionCancelled(reasons))
                 if reasons

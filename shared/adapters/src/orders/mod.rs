@@ -20,12 +20,7 @@ mod idempotency;
 mod outbox;
 mod placing;
 
-use crate::store::{DocumentStore, StoreError, Write};
-use std::time::Duration;
-
-/// Attempts of a transaction that DynamoDB cancelled only for conflicting with another
-/// transaction on the same items (never for a failed condition).
-const TRANSACTION_ATTEMPTS: u32 = 3;
+use crate::store::DocumentStore;
 
 #[derive(Debug, Clone)]
 pub struct DynamoOrderRepository {
@@ -36,33 +31,4 @@ impl DynamoOrderRepository {
     pub fn new(store: DocumentStore) -> Self {
         Self { store }
     }
-
-    /// Runs a transaction, again while DynamoDB cancels it only for conflicts with other
-    /// transactions; any other cancellation is returned for the caller to read.
-    async fn transact(
-        &self,
-        writes: impl Fn() -> Result<Vec<Write>, StoreError>,
-    ) -> Result<(), StoreError> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self.store.transact(writes()?).await {
-                Err(StoreError::TransactionCancelled(reasons))
-                    if attempt < TRANSACTION_ATTEMPTS
-                        && reasons.iter().any(|r| r.conflicted())
-                        && !reasons.iter().any(|r| r.condition_failed()) =>
-                {
-                    let pause = 20 * u64::from(attempt) + u64::from(subsec_jitter());
-                    tokio::time::sleep(Duration::from_millis(pause)).await;
-                }
-                other => return other,
-            }
-        }
-    }
-}
-
-fn subsec_jitter() -> u32 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos() % 20_000_000 / 1_000_000)
 }

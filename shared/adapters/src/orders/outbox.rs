@@ -1,32 +1,63 @@
 //! The outbox: every order event is stored in the transaction of the change that causes it,
-//! listed oldest first through gsi2, and deleted once published.
+//! listed oldest first through gsi2, and deleted once published. An event the bus keeps
+//! refusing is set aside: it moves to its own gsi2 partition (`OUTBOX_SET_ASIDE`), out of
+//! the sweep's way, with the reason of its last refusal, for an operator to replay.
 
 use super::DynamoOrderRepository;
-use crate::store::{Document, Index, IndexKeys, Key, Query};
-use domain::order::{OrderEvent, Outbox};
-use domain::{Limit, Unexpected};
+use crate::store::{Condition, Document, Index, IndexKeys, Key, Query, Update, attribute};
+use aws_sdk_dynamodb::types::AttributeValue;
+use domain::order::{OrderEvent, Outbox, PendingEvent};
+use domain::{Cursor, Limit, Unexpected};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct OutboxRecord {
     pub(super) event: OrderEvent,
+    /// Sweeps that failed to publish it.
+    #[serde(default)]
+    failures: u32,
+    #[serde(default)]
+    last_error: Option<String>,
+    #[serde(default)]
+    set_aside: bool,
+}
+
+impl OutboxRecord {
+    pub(super) fn new(event: &OrderEvent) -> Self {
+        Self {
+            event: event.clone(),
+            failures: 0,
+            last_error: None,
+            set_aside: false,
+        }
+    }
 }
 
 const OUTBOX_PARTITION: &str = "OUTBOX";
+const SET_ASIDE_PARTITION: &str = "OUTBOX_SET_ASIDE";
+
+fn outbox_key(event: &OrderEvent) -> Key {
+    Key::new(format!("OUTBOX#{}", event.event_id), "OUTBOX")
+}
 
 impl Document for OutboxRecord {
     const ENTITY: &'static str = "outbox";
     const SCHEMA_VERSION: u32 = 1;
 
     fn key(&self) -> Key {
-        Key::new(format!("OUTBOX#{}", self.event.event_id), "OUTBOX")
+        outbox_key(&self.event)
     }
 
     fn indexes(&self) -> IndexKeys {
+        let partition = if self.set_aside {
+            SET_ASIDE_PARTITION
+        } else {
+            OUTBOX_PARTITION
+        };
         IndexKeys {
             gsi1: None,
             gsi2: Some(Key::new(
-                OUTBOX_PARTITION,
+                partition,
                 format!("{}#{}", self.event.occurred_at, self.event.event_id),
             )),
         }
@@ -34,25 +65,64 @@ impl Document for OutboxRecord {
 }
 
 impl Outbox for DynamoOrderRepository {
-    async fn pending_events(&self, limit: u16) -> Result<Vec<OrderEvent>, Unexpected> {
-        let limit = Limit::new(limit.clamp(1, Limit::MAX))?;
+    async fn pending_events(
+        &self,
+        limit: Limit,
+        cursor: Option<&Cursor>,
+    ) -> Result<(Vec<PendingEvent>, Option<Cursor>), Unexpected> {
+        let query = Query::index(Index::Gsi2, OUTBOX_PARTITION);
         let page = self
             .store
-            .query::<OutboxRecord>(&Query::index(Index::Gsi2, OUTBOX_PARTITION), limit, None)
+            .query::<OutboxRecord>(&query, limit, cursor)
             .await?;
-        Ok(page.items.into_iter().map(|v| v.doc.event).collect())
+        let pending = page
+            .items
+            .into_iter()
+            .map(|v| PendingEvent {
+                event: v.doc.event,
+                failures: v.doc.failures,
+            })
+            .collect();
+        Ok((pending, page.next_cursor))
     }
 
     async fn mark_published(&self, events: &[OrderEvent]) -> Result<(), Unexpected> {
-        let keys: Vec<Key> = events
-            .iter()
-            .map(|event| {
-                OutboxRecord {
-                    event: event.clone(),
-                }
-                .key()
-            })
-            .collect();
-        Ok(self.store.batch_delete(&keys).await?)
+        match events {
+            [] => Ok(()),
+            // Right after an order: one DeleteItem, no batch permission needed.
+            [one] => Ok(self.store.remove(&outbox_key(one)).await?),
+            many => {
+                let keys: Vec<Key> = many.iter().map(outbox_key).collect();
+                Ok(self.store.batch_delete(&keys).await?)
+            }
+        }
+    }
+
+    async fn record_failure(
+        &self,
+        pending: &PendingEvent,
+        reason: &str,
+        set_aside: bool,
+    ) -> Result<(), Unexpected> {
+        let mut expression =
+            "SET #data.#failures = :failures, #data.#last_error = :reason".to_owned();
+        let mut condition = Condition::new("attribute_exists(pk)")
+            .name("#data", "data")
+            .name("#failures", "failures")
+            .name("#last_error", "last_error")
+            .value(":failures", attribute(&(pending.failures + 1))?)
+            .value(":reason", AttributeValue::S(reason.to_owned()));
+        if set_aside {
+            expression.push_str(", #data.#set_aside = :true, #gsi2pk = :aside");
+            condition = condition
+                .name("#set_aside", "set_aside")
+                .name("#gsi2pk", "gsi2pk")
+                .value(":true", AttributeValue::Bool(true))
+                .value(":aside", AttributeValue::S(SET_ASIDE_PARTITION.to_owned()));
+        }
+        let update = Update::new(outbox_key(&pending.event), &expression, condition);
+        // Gone already (published by a sweep running at the same time): nothing to record.
+        self.store.update::<OutboxRecord>(update).await?;
+        Ok(())
     }
 }

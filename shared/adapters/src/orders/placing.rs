@@ -5,7 +5,9 @@ use super::DynamoOrderRepository;
 use super::idempotency::{KeyRecord, KeyRecordState};
 use super::outbox::OutboxRecord;
 use crate::catalog::keys::product_key;
-use crate::store::{Condition, Document, Key, StoreError, Update, Versioned, Write, decode};
+use crate::store::{
+    ClientToken, Condition, Document, Key, StoreError, Update, Versioned, Write, decode,
+};
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::catalog::Product;
 use domain::order::{
@@ -82,9 +84,7 @@ impl OrderStore for DynamoOrderRepository {
         claim: Option<&KeyClaim>,
     ) -> Result<(), PlaceRefused> {
         let table = self.store.table();
-        let outbox = OutboxRecord {
-            event: event.clone(),
-        };
+        let outbox = OutboxRecord::new(event);
         let completed = claim.map(|claim| {
             (
                 KeyRecord::for_claim(
@@ -97,20 +97,19 @@ impl OrderStore for DynamoOrderRepository {
                 claim.version,
             )
         });
-        let writes = || {
-            let mut writes = order
-                .items()
-                .iter()
-                .map(|line| take_stock(&line.product_id(), line.quantity(), table))
-                .collect::<Result<Vec<_>, _>>()?;
-            writes.push(Write::create(order, table)?);
-            writes.push(Write::create(&outbox, table)?);
-            if let Some((record, version)) = &completed {
-                writes.push(Write::save(record, *version, table)?);
-            }
-            Ok(writes)
-        };
-        match self.transact(writes).await {
+        let mut writes = order
+            .items()
+            .iter()
+            .map(|line| take_stock(&line.product_id(), line.quantity(), table))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(unexpected)?;
+        writes.push(Write::create(order, table).map_err(unexpected)?);
+        writes.push(Write::create(&outbox, table).map_err(unexpected)?);
+        if let Some((record, version)) = &completed {
+            writes.push(Write::save(record, *version, table).map_err(unexpected)?);
+        }
+        let token = ClientToken::of(&["place-order", &order.id().to_string()]);
+        match self.store.transact(writes, &token).await {
             Ok(()) => Ok(()),
             Err(StoreError::TransactionCancelled(reasons)) => {
                 if claim.is_some() && reasons.last().is_some_and(|r| r.condition_failed()) {
@@ -152,18 +151,21 @@ impl OrderStore for DynamoOrderRepository {
         event: &OrderEvent,
     ) -> Result<bool, Unexpected> {
         let table = self.store.table();
-        let outbox = OutboxRecord {
-            event: event.clone(),
-        };
-        let writes = || {
-            let mut writes = vec![Write::save(cancelled, version, table)?];
-            for line in cancelled.items() {
-                writes.push(return_stock(&line.product_id(), line.quantity(), table)?);
-            }
-            writes.push(Write::create(&outbox, table)?);
-            Ok(writes)
-        };
-        match self.transact(writes).await {
+        let outbox = OutboxRecord::new(event);
+        let mut writes = vec![Write::save(cancelled, version, table)?];
+        for line in cancelled.items() {
+            writes.push(return_stock(&line.product_id(), line.quantity(), table)?);
+        }
+        writes.push(Write::create(&outbox, table)?);
+        // Two cancels racing from the same version are two requests: the time of each
+        // cancellation tells them apart.
+        let token = ClientToken::of(&[
+            "cancel-order",
+            &cancelled.id().to_string(),
+            &version.to_string(),
+            &cancelled.updated_at().to_string(),
+        ]);
+        match self.store.transact(writes, &token).await {
             Ok(()) => Ok(true),
             Err(StoreError::TransactionCancelled(reasons))
                 if reasons.first().is_some_and(|r| r.condition_failed()) =>

@@ -18,8 +18,52 @@ pub enum StoreError {
     /// A cursor this store did not make for this query.
     #[error("invalid cursor: {0}")]
     InvalidCursor(&'static str),
+    /// DynamoDB throttled the call, reported a conflict with other transactions, failed or
+    /// timed out, past the retries with backoff: the caller may try again shortly.
+    #[error("DynamoDB is busy ({what})")]
+    Busy {
+        what: String,
+        #[source]
+        cause: Option<anyhow::Error>,
+    },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
+}
+
+/// Error codes that say "not now": throttling, a conflict with a transaction in progress, a
+/// failure on DynamoDB's side. The SDK has already retried them with backoff.
+const BUSY_CODES: [&str; 7] = [
+    "ThrottlingException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "TransactionConflictException",
+    "TransactionInProgressException",
+    "InternalServerError",
+    "ServiceUnavailable",
+];
+
+/// The one mapping of an SDK error: [`StoreError::Busy`] for what a later try can get past
+/// (see [`BUSY_CODES`], timeouts, a connection that failed), [`StoreError::Unexpected`] with
+/// `what` as context for the rest.
+pub(crate) fn sdk_error<E, R>(error: SdkError<E, R>, what: impl FnOnce() -> String) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let transient = match &error {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
+        SdkError::ServiceError(_) => error.code().is_some_and(|c| BUSY_CODES.contains(&c)),
+        _ => false,
+    };
+    let cause = anyhow::Error::new(error).context(what());
+    if transient {
+        StoreError::Busy {
+            what: cause.to_string(),
+            cause: Some(cause),
+        }
+    } else {
+        cause.into()
+    }
 }
 
 /// Why one write of a cancelled transaction failed, in the order the writes were given.
@@ -38,6 +82,16 @@ impl CancellationReason {
 
     pub fn conflicted(&self) -> bool {
         self.code.as_deref() == Some("TransactionConflict")
+    }
+
+    /// Cancelled only because DynamoDB was busy with other requests: a retry may pass.
+    pub fn transient(&self) -> bool {
+        matches!(
+            self.code.as_deref(),
+            None | Some(
+                "TransactionConflict" | "ThrottlingError" | "ProvisionedThroughputExceeded"
+            )
+        )
     }
 }
 
@@ -62,7 +116,7 @@ where
     match result {
         Ok(output) => Ok(Some(output)),
         Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(None),
-        Err(e) => Err(anyhow::Error::new(e).context(what()).into()),
+        Err(e) => Err(sdk_error(e, what)),
     }
 }
 
@@ -90,8 +144,6 @@ where
                 .collect();
             StoreError::TransactionCancelled(reasons)
         }
-        other => anyhow::Error::new(other)
-            .context("writing a transaction")
-            .into(),
+        other => sdk_error(other, || "writing a transaction".to_owned()),
     }
 }

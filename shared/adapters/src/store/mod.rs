@@ -16,16 +16,19 @@ pub use codec::{attribute, decode, entity_of, new_item};
 pub use document::{Document, Index, IndexKeys, Item, Key, Versioned};
 pub use error::{CancellationReason, StoreError};
 pub use query::{DocPage, Query, SortKey};
-pub use write::{Condition, Update, Write};
+pub use write::{ClientToken, Condition, Update, Write};
 
 use anyhow::{Context, anyhow};
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{
-    DeleteRequest, KeysAndAttributes, PutRequest, ReturnValue, WriteRequest,
+    DeleteRequest, KeysAndAttributes, PutRequest, ReturnValue, ReturnValuesOnConditionCheckFailure,
+    WriteRequest,
 };
 use codec::{VERSION, new_item as item_of, number};
 use domain::{Cursor, Limit};
-use error::{transaction_error, unless_condition_failed};
+use error::{sdk_error, transaction_error, unless_condition_failed};
 use std::time::Duration;
 
 /// A DynamoDB transaction holds at most this many writes.
@@ -66,21 +69,46 @@ impl DocumentStore {
     }
 
     /// Stores a new document at version 1. `AlreadyExists` when its key is taken.
+    ///
+    /// When the SDK retries a create whose reply was lost after DynamoDB stored it, the retry
+    /// finds the item there: an item holding exactly this document at version 1 is taken as
+    /// this create's own, and answered as the success it was.
     pub async fn create<T: Document + Clone>(&self, doc: &T) -> Result<Versioned<T>, StoreError> {
+        let item = item_of(doc)?;
+        let data = item.get(codec::DATA).cloned();
         let result = self
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item_of(doc)?))
+            .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk)")
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
-        match unless_condition_failed(result, || format!("creating a {}", T::ENTITY))? {
-            Some(_) => Ok(Versioned {
-                doc: doc.clone(),
-                version: 1,
-            }),
-            None => Err(StoreError::AlreadyExists),
+        let created = Versioned {
+            doc: doc.clone(),
+            version: 1,
+        };
+        match result {
+            Ok(_) => Ok(created),
+            Err(SdkError::ServiceError(failure))
+                if failure.err().is_conditional_check_failed_exception() =>
+            {
+                let PutItemError::ConditionalCheckFailedException(found) = failure.into_err()
+                else {
+                    return Err(StoreError::AlreadyExists);
+                };
+                let ours = found.item.as_ref().is_some_and(|existing| {
+                    existing.get(codec::DATA) == data.as_ref()
+                        && existing.get(VERSION) == Some(&number(1))
+                });
+                if ours {
+                    Ok(created)
+                } else {
+                    Err(StoreError::AlreadyExists)
+                }
+            }
+            Err(e) => Err(sdk_error(e, || format!("creating a {}", T::ENTITY))),
         }
     }
 
@@ -94,7 +122,7 @@ impl DocumentStore {
             .consistent_read(true)
             .send()
             .await
-            .with_context(|| format!("reading a {}", T::ENTITY))?;
+            .map_err(|e| sdk_error(e, || format!("reading a {}", T::ENTITY)))?;
         output.item.map(decode).transpose()
     }
 
@@ -191,7 +219,7 @@ impl DocumentStore {
                     .request_items(&self.table, request)
                     .send()
                     .await
-                    .context("batch reading items")?;
+                    .map_err(|e| sdk_error(e, || "batch reading items".to_owned()))?;
                 if let Some(items) = output
                     .responses
                     .as_mut()
@@ -224,8 +252,7 @@ impl DocumentStore {
         let page_size = usize::from(limit.get());
         let (mut items, _) = self
             .query_items(query, i32::from(limit.get()) + 1, start)
-            .await
-            .with_context(|| format!("querying {}s", T::ENTITY))?;
+            .await?;
         let next_cursor = if items.len() > page_size {
             items.truncate(page_size);
             items
@@ -263,7 +290,7 @@ impl DocumentStore {
             .set_exclusive_start_key(start)
             .send()
             .await
-            .with_context(|| format!("querying partition {}", query.partition))?;
+            .map_err(|e| sdk_error(e, || format!("querying partition {}", query.partition)))?;
         Ok((output.items.unwrap_or_default(), output.last_evaluated_key))
     }
 
@@ -303,6 +330,18 @@ impl DocumentStore {
         unless_condition_failed(result, || format!("deleting {}", key.pk))?
             .map(drop)
             .ok_or(StoreError::VersionConflict)
+    }
+
+    /// Deletes the item under `key`, if there is one.
+    pub async fn remove(&self, key: &Key) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key.to_item()))
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| sdk_error(e, || format!("deleting {}", key.pk)))
     }
 
     /// Deletes items unconditionally, 25 to a call (BatchWriteItem).
@@ -353,7 +392,7 @@ impl DocumentStore {
                     .request_items(&self.table, std::mem::take(&mut pending))
                     .send()
                     .await
-                    .context("batch writing items")?;
+                    .map_err(|e| sdk_error(e, || "batch writing items".to_owned()))?;
                 if let Some(left) = output
                     .unprocessed_items
                     .as_mut()
@@ -368,8 +407,17 @@ impl DocumentStore {
     }
 
     /// Applies all the writes or none. `TransactionCancelled` carries one reason per write, in
-    /// order, with the old item of each failed condition.
-    pub async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+    /// order, with the old item of each failed condition. A transaction cancelled only for
+    /// conflicting with others (or throttled) is tried again with backoff, then `Busy`.
+    ///
+    /// `token` is DynamoDB's `ClientRequestToken`: when the SDK retries a transaction whose
+    /// reply was lost after DynamoDB committed it, the retry is answered as the success it was
+    /// instead of being cancelled by its own writes.
+    pub async fn transact(
+        &self,
+        writes: Vec<Write>,
+        token: &ClientToken,
+    ) -> Result<(), StoreError> {
         if writes.len() > MAX_TRANSACTION_WRITES {
             return Err(anyhow!(
                 "a transaction holds at most {MAX_TRANSACTION_WRITES} writes, not {}",
@@ -377,15 +425,41 @@ impl DocumentStore {
             )
             .into());
         }
-        self.client
-            .transact_write_items()
-            .set_transact_items(Some(writes.into_iter().map(|w| w.0).collect()))
-            .send()
-            .await
-            .map(drop)
-            .map_err(transaction_error)
+        let items: Vec<_> = writes.into_iter().map(|w| w.0).collect();
+        for attempt in 1..=TRANSACTION_ATTEMPTS {
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .client_request_token(token.as_str())
+                .send()
+                .await
+                .map(drop)
+                .map_err(transaction_error);
+            match result {
+                Err(StoreError::TransactionCancelled(reasons))
+                    if reasons.iter().all(CancellationReason::transient) =>
+                {
+                    if attempt == TRANSACTION_ATTEMPTS {
+                        return Err(StoreError::Busy {
+                            what: format!(
+                                "a transaction conflicted with others {TRANSACTION_ATTEMPTS} times"
+                            ),
+                            cause: None,
+                        });
+                    }
+                    tokio::time::sleep(crate::backoff::pause(attempt)).await;
+                }
+                other => return other,
+            }
+        }
+        unreachable!("the last attempt returns")
     }
 }
+
+/// Attempts of a transaction that DynamoDB cancels only for conflicts with other
+/// transactions.
+const TRANSACTION_ATTEMPTS: u32 = 4;
 
 fn non_empty<K, V>(
     map: std::collections::HashMap<K, V>,

@@ -109,6 +109,35 @@ impl Update {
     }
 }
 
+/// A transaction's `ClientRequestToken` (at most 36 characters): derived from what the
+/// request is, so that the same request sent again is known as the same, and a different one
+/// never shares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientToken(String);
+
+impl ClientToken {
+    /// The token of the request named by `parts` (the operation and the ids and versions it
+    /// changes): 32 hex digits of their SHA-256.
+    pub fn of(parts: &[&str]) -> Self {
+        use sha2::{Digest, Sha256};
+        let mut digest = Sha256::new();
+        for part in parts {
+            digest.update((part.len() as u64).to_be_bytes());
+            digest.update(part.as_bytes());
+        }
+        Self(
+            digest.finalize()[..16]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        )
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// One write of a transaction.
 #[derive(Debug, Clone)]
 pub struct Write(pub(crate) TransactWriteItem);
@@ -176,6 +205,19 @@ mod tests {
                 gsi2: None,
             }
         }
+    }
+
+    #[test]
+    fn client_tokens_fit_dynamodb_and_tell_requests_apart() {
+        let token = ClientToken::of(&["cancel", "order-1", "3"]);
+        assert_eq!(token.as_str().len(), 32);
+        assert_eq!(token, ClientToken::of(&["cancel", "order-1", "3"]));
+        assert_ne!(token, ClientToken::of(&["cancel", "order-1", "4"]));
+        assert_ne!(
+            ClientToken::of(&["ab", "c"]),
+            ClientToken::of(&["a", "bc"]),
+            "lengths keep parts apart"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! word `cafe` and `"blu sh"` finds "Blue Shirt".
 
 use super::product::Product;
-use crate::{Cursor, Limit, Money, Slug, Validation};
+use crate::{Cursor, Limit, Money, Price, Slug, Validation};
 
 /// Query words longer than this are looked up by their first `MAX_PREFIX` characters, then
 /// checked whole.
@@ -164,6 +164,20 @@ impl SearchCriteria {
     }
 }
 
+impl SearchCriteria {
+    /// The prices a result may have: the asked range within the catalog's (a price is more
+    /// than 0 and at most [`Price::MAX`]); `None` when no product can be in it, so nothing
+    /// needs to be read.
+    pub fn price_range(&self) -> Option<(Money, Money)> {
+        let catalog_max = Price::max().money();
+        let low = self.min_price.unwrap_or(Money::ZERO);
+        let high = self
+            .max_price
+            .map_or(catalog_max, |max| max.min(catalog_max));
+        (low <= high).then_some((low, high))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +185,38 @@ mod tests {
 
     fn strings(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn range(min: Option<&str>, max: Option<&str>) -> Option<(String, String)> {
+        let mut validation = Validation::new();
+        let criteria = SearchCriteria::parse(
+            SearchInput {
+                min_price: min,
+                max_price: max,
+                ..Default::default()
+            },
+            &mut validation,
+        )
+        .unwrap();
+        criteria
+            .price_range()
+            .map(|(low, high)| (low.to_string(), high.to_string()))
+    }
+
+    #[test]
+    fn price_ranges_stay_within_the_catalog() {
+        let full = Some(("0.00".to_owned(), "1000000.00".to_owned()));
+        assert_eq!(range(None, None), full);
+        assert_eq!(range(None, Some("999999999.99")), full);
+        assert_eq!(range(Some("999999999.99"), None), None);
+        assert_eq!(
+            range(Some("1000000.00"), None),
+            Some(("1000000.00".into(), "1000000.00".into()))
+        );
+        assert_eq!(
+            range(Some("2"), Some("3")),
+            Some(("2.00".into(), "3.00".into()))
+        );
     }
 
     #[test]

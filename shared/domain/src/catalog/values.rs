@@ -1,9 +1,10 @@
 //! The catalog's value objects.
 
-use crate::Text;
+use crate::{Line, Text};
 use serde::{Deserialize, Serialize};
 
-pub type ProductName = Text<1, 120>;
+/// A product name reaches customers' e-mail subjects: one line.
+pub type ProductName = Line<1, 120>;
 pub type ProductDescription = Text<0, 2000>;
 
 /// Units in stock: 0 to 1,000,000.

@@ -13,4 +13,4 @@ mod support;
 pub use catalog::InMemoryProducts;
 pub use monitoring::{InMemoryCharts, RecordingMailer};
 pub use orders::{InMemoryOrders, RecordingPublisher};
-pub use support::{Broken, FixedClock};
+pub use support::{Broken, FixedClock, NoPause};

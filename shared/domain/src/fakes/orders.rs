@@ -6,7 +6,8 @@ use crate::order::{
     KeyState, Order, OrderEvent, OrderRefusal, OrderStore, Outbox, Outcome, PlaceRefused,
     ProductReader,
 };
-use crate::{CustomerId, OrderId, ProductId, Timestamp, Unexpected};
+use crate::order::{PendingEvent, Rejected};
+use crate::{Cursor, CustomerId, EventId, Limit, OrderId, ProductId, Timestamp, Unexpected};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -19,6 +20,25 @@ enum KeyRecord {
     Completed(Outcome),
 }
 
+#[derive(Debug, Clone)]
+struct OutboxEntry {
+    event: OrderEvent,
+    failures: u32,
+    set_aside: bool,
+    last_error: Option<String>,
+}
+
+impl OutboxEntry {
+    fn new(event: &OrderEvent) -> Self {
+        Self {
+            event: event.clone(),
+            failures: 0,
+            set_aside: false,
+            last_error: None,
+        }
+    }
+}
+
 /// Orders, idempotency keys, the outbox and the catalog's stock, with the rules of the real
 /// store: stock taken for all lines or none, versions checked on every change, a claimed key
 /// held until its lease runs out. Operations named in [`InMemoryOrders::fail`] fail;
@@ -28,7 +48,7 @@ pub struct InMemoryOrders {
     pub catalog: InMemoryProducts,
     orders: Mutex<HashMap<OrderId, (Order, u64)>>,
     keys: Mutex<KeyRecords>,
-    outbox: Mutex<Vec<OrderEvent>>,
+    outbox: Mutex<Vec<OutboxEntry>>,
     failures: Failures,
 }
 
@@ -56,8 +76,22 @@ impl InMemoryOrders {
             .collect()
     }
 
+    /// The events still pending (not published, not set aside).
     pub fn outbox(&self) -> Vec<OrderEvent> {
-        lock(&self.outbox).clone()
+        lock(&self.outbox)
+            .iter()
+            .filter(|e| !e.set_aside)
+            .map(|e| e.event.clone())
+            .collect()
+    }
+
+    /// The events set aside, with the reason of their last refusal.
+    pub fn set_aside(&self) -> Vec<(OrderEvent, Option<String>)> {
+        lock(&self.outbox)
+            .iter()
+            .filter(|e| e.set_aside)
+            .map(|e| (e.event.clone(), e.last_error.clone()))
+            .collect()
     }
 
     pub async fn stock(&self, id: ProductId) -> u32 {
@@ -188,7 +222,7 @@ impl OrderStore for InMemoryOrders {
         }
         self.change_stock(order, true);
         lock(&self.orders).insert(order.id(), (order.clone(), 1));
-        lock(&self.outbox).push(event.clone());
+        lock(&self.outbox).push(OutboxEntry::new(event));
         if let Some(claim) = claim {
             let slot = (claim.customer_id.clone(), claim.key.clone());
             if let Some((_, record, version)) = keys.get_mut(&slot) {
@@ -231,32 +265,74 @@ impl OrderStore for InMemoryOrders {
         }
         drop(orders);
         self.change_stock(cancelled, false);
-        lock(&self.outbox).push(event.clone());
+        lock(&self.outbox).push(OutboxEntry::new(event));
         Ok(true)
     }
 }
 
 impl Outbox for InMemoryOrders {
-    async fn pending_events(&self, limit: u16) -> Result<Vec<OrderEvent>, Unexpected> {
+    async fn pending_events(
+        &self,
+        limit: Limit,
+        cursor: Option<&Cursor>,
+    ) -> Result<(Vec<PendingEvent>, Option<Cursor>), Unexpected> {
         self.failures.check("pending_events")?;
-        Ok(lock(&self.outbox)
-            .iter()
-            .take(usize::from(limit))
-            .cloned()
-            .collect())
+        let outbox = lock(&self.outbox);
+        let pending = outbox.iter().filter(|e| !e.set_aside);
+        let start = cursor.map(|c| c.as_str().to_owned());
+        let mut after: Vec<PendingEvent> = pending
+            .skip_while(|e| {
+                start
+                    .as_ref()
+                    .is_some_and(|s| *s != e.event.event_id.to_string())
+            })
+            .skip(usize::from(start.is_some()))
+            .map(|e| PendingEvent {
+                event: e.event.clone(),
+                failures: e.failures,
+            })
+            .take(usize::from(limit.get()) + 1)
+            .collect();
+        let size = usize::from(limit.get());
+        let next = (after.len() > size).then(|| {
+            after.truncate(size);
+            Cursor::new(after[size - 1].event.event_id.to_string())
+        });
+        Ok((after, next))
     }
 
     async fn mark_published(&self, events: &[OrderEvent]) -> Result<(), Unexpected> {
         self.failures.check("mark_published")?;
-        lock(&self.outbox).retain(|e| !events.iter().any(|p| p.event_id == e.event_id));
+        lock(&self.outbox).retain(|e| !events.iter().any(|p| p.event_id == e.event.event_id));
+        Ok(())
+    }
+
+    async fn record_failure(
+        &self,
+        pending: &PendingEvent,
+        reason: &str,
+        set_aside: bool,
+    ) -> Result<(), Unexpected> {
+        self.failures.check("record_failure")?;
+        let mut outbox = lock(&self.outbox);
+        if let Some(entry) = outbox
+            .iter_mut()
+            .find(|e| e.event.event_id == pending.event.event_id)
+        {
+            entry.failures += 1;
+            entry.set_aside = set_aside;
+            entry.last_error = Some(reason.to_owned());
+        }
         Ok(())
     }
 }
 
-/// Keeps what it was asked to publish; fails while told to.
+/// Keeps what it was asked to publish; refuses the events it was told to refuse, and fails as
+/// a whole while told to.
 #[derive(Debug, Default)]
 pub struct RecordingPublisher {
     published: Mutex<Vec<OrderEvent>>,
+    refused: Mutex<Vec<EventId>>,
     failures: Failures,
 }
 
@@ -272,13 +348,29 @@ impl RecordingPublisher {
     pub fn heal(&self) {
         self.failures.heal("publish");
     }
+
+    /// Refuses this event, one by one, whenever it is sent.
+    pub fn refuse(&self, event: EventId) {
+        lock(&self.refused).push(event);
+    }
 }
 
 impl EventPublisher for RecordingPublisher {
-    async fn publish(&self, events: &[OrderEvent]) -> Result<(), Unexpected> {
+    async fn publish(&self, events: &[OrderEvent]) -> Result<Vec<Rejected>, Unexpected> {
         self.failures.check("publish")?;
-        lock(&self.published).extend_from_slice(events);
-        Ok(())
+        let refused = lock(&self.refused).clone();
+        let mut rejected = Vec::new();
+        for event in events {
+            if refused.contains(&event.event_id) {
+                rejected.push(Rejected {
+                    event_id: event.event_id,
+                    reason: "refused by the test".into(),
+                });
+            } else {
+                lock(&self.published).push(event.clone());
+            }
+        }
+        Ok(rejected)
     }
 }
 
@@ -302,11 +394,19 @@ impl OrderStore for Broken {
 }
 
 impl Outbox for Broken {
-    async fn pending_events(&self, _: u16) -> Result<Vec<OrderEvent>, Unexpected> {
+    async fn pending_events(
+        &self,
+        _: Limit,
+        _: Option<&Cursor>,
+    ) -> Result<(Vec<PendingEvent>, Option<Cursor>), Unexpected> {
         Err(broken())
     }
 
     async fn mark_published(&self, _: &[OrderEvent]) -> Result<(), Unexpected> {
+        Err(broken())
+    }
+
+    async fn record_failure(&self, _: &PendingEvent, _: &str, _: bool) -> Result<(), Unexpected> {
         Err(broken())
     }
 }

@@ -27,6 +27,14 @@ impl Clock for FixedClock {
     }
 }
 
+/// A backoff that does not wait: unit tests need the retries, not the pauses.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoPause;
+
+impl crate::Backoff for NoPause {
+    async fn pause(&self, _attempt: u32) {}
+}
+
 /// A store whose every operation fails, as storage does when it is unreachable.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Broken;

@@ -1,10 +1,11 @@
 //! The [`Chart`] aggregate: a customer's chart, the names of its series and how many alerts
 //! it holds, with the bounds on both.
 
-use crate::{ChartId, CustomerId, Email, Slug, Text, Timestamp, Validation};
+use crate::{ChartId, CustomerId, Email, Line, Slug, Text, Timestamp, Validation};
 use serde::{Deserialize, Serialize};
 
-pub type ChartName = Text<1, 100>;
+/// A chart name becomes its reports' e-mail subject: one line.
+pub type ChartName = Line<1, 100>;
 pub type ChartDescription = Text<0, 1000>;
 
 pub const MAX_RECIPIENTS: usize = 10;

@@ -6,10 +6,11 @@ use super::alert_commands::{CreateAlert, MuteRequest};
 use super::chart::{Chart, CreateChart, TooManyAlerts, TooManySeries};
 use super::ports::{ChartStore, PageError};
 use super::series::{RecordPoints, Series};
-use crate::{AlertId, Caller, ChartId, Clock, Cursor, Limit, Page, Slug, Unexpected};
+use crate::{AlertId, Backoff, Caller, ChartId, Clock, Cursor, Limit, Page, Slug, Unexpected};
 
-/// Attempts of an optimistic read-modify-write before the caller is told to retry.
-const ATTEMPTS: usize = 8;
+/// Attempts of an optimistic read-modify-write, with backoff between them, before the caller
+/// is told to retry later.
+const ATTEMPTS: u32 = 6;
 
 const CONTENDED: &str = "the chart is being changed by other requests; try again";
 
@@ -51,6 +52,7 @@ pub async fn record_points(
     caller: &Caller,
     chart_id: ChartId,
     command: &RecordPoints,
+    backoff: &impl Backoff,
     charts: &impl ChartStore,
 ) -> Result<usize, RecordPointsError> {
     let names: Vec<Slug> = command
@@ -58,7 +60,10 @@ pub async fn record_points(
         .iter()
         .map(|(name, _)| name.clone())
         .collect();
-    for _ in 0..ATTEMPTS {
+    for attempt in 1..=ATTEMPTS {
+        if attempt > 1 {
+            backoff.pause(attempt - 1).await;
+        }
         let snapshot = charts
             .load_for_points(&chart_id, &names)
             .await
@@ -107,10 +112,14 @@ pub async fn create_alert(
     chart_id: ChartId,
     command: CreateAlert,
     clock: &impl Clock,
+    backoff: &impl Backoff,
     charts: &impl ChartStore,
 ) -> Result<Alert, CreateAlertError> {
     let now = clock.now();
-    for _ in 0..ATTEMPTS {
+    for attempt in 1..=ATTEMPTS {
+        if attempt > 1 {
+            backoff.pause(attempt - 1).await;
+        }
         let (mut chart, version) = charts
             .get_chart(&chart_id)
             .await

@@ -3,7 +3,7 @@
 
 use super::test_data::{self, chart_command};
 use super::*;
-use crate::fakes::{Broken, FixedClock, InMemoryCharts, RecordingMailer};
+use crate::fakes::{Broken, FixedClock, InMemoryCharts, NoPause, RecordingMailer};
 use crate::{AlertId, Caller, ChartId, Clock, Cursor, CustomerId, Limit, Validation};
 
 fn caller(id: &str) -> Caller {
@@ -48,13 +48,26 @@ async fn points_go_only_to_the_owners_chart_within_twenty_series() {
     let chart = chart(&charts, "ada", "ops@example.com").await;
     let id = chart.id();
     assert_eq!(
-        record_points(&caller("ada"), id, &points(&["cpu"], 1.0), &charts)
-            .await
-            .unwrap(),
+        record_points(
+            &caller("ada"),
+            id,
+            &points(&["cpu"], 1.0),
+            &NoPause,
+            &charts
+        )
+        .await
+        .unwrap(),
         1
     );
     assert!(matches!(
-        record_points(&caller("eve"), id, &points(&["cpu"], 1.0), &charts).await,
+        record_points(
+            &caller("eve"),
+            id,
+            &points(&["cpu"], 1.0),
+            &NoPause,
+            &charts
+        )
+        .await,
         Err(RecordPointsError::ChartNotFound(_))
     ));
     assert!(matches!(
@@ -62,6 +75,7 @@ async fn points_go_only_to_the_owners_chart_within_twenty_series() {
             &caller("ada"),
             ChartId::new(),
             &points(&["cpu"], 1.0),
+            &NoPause,
             &charts
         )
         .await,
@@ -70,13 +84,19 @@ async fn points_go_only_to_the_owners_chart_within_twenty_series() {
     let names: Vec<String> = (0..20).map(|i| format!("s{i}")).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     assert!(matches!(
-        record_points(&caller("ada"), id, &points(&refs, 1.0), &charts).await,
+        record_points(&caller("ada"), id, &points(&refs, 1.0), &NoPause, &charts).await,
         Err(RecordPointsError::TooManySeries(_))
     ));
     assert!(
-        record_points(&caller("ada"), id, &points(&refs[..18], 1.0), &charts)
-            .await
-            .is_ok()
+        record_points(
+            &caller("ada"),
+            id,
+            &points(&refs[..18], 1.0),
+            &NoPause,
+            &charts
+        )
+        .await
+        .is_ok()
     );
 }
 
@@ -86,17 +106,39 @@ async fn contended_and_failed_writes_are_told_apart() {
     let id = chart(&charts, "ada", "ops@example.com").await.id();
     charts.fail("contend");
     assert!(matches!(
-        record_points(&caller("ada"), id, &points(&["cpu"], 1.0), &charts).await,
+        record_points(
+            &caller("ada"),
+            id,
+            &points(&["cpu"], 1.0),
+            &NoPause,
+            &charts
+        )
+        .await,
         Err(RecordPointsError::Contended)
     ));
     assert!(matches!(
-        create_alert(&caller("ada"), id, alert_command("cpu"), &clock(), &charts).await,
+        create_alert(
+            &caller("ada"),
+            id,
+            alert_command("cpu"),
+            &clock(),
+            &NoPause,
+            &charts
+        )
+        .await,
         Err(CreateAlertError::Contended)
     ));
     charts.heal("contend");
     charts.fail("load_for_points");
     assert!(matches!(
-        record_points(&caller("ada"), id, &points(&["cpu"], 1.0), &charts).await,
+        record_points(
+            &caller("ada"),
+            id,
+            &points(&["cpu"], 1.0),
+            &NoPause,
+            &charts
+        )
+        .await,
         Err(RecordPointsError::Unexpected(_))
     ));
     charts.fail("create_chart");
@@ -114,17 +156,40 @@ async fn alerts_are_bounded_listed_and_muted_by_the_owner_only() {
     let mut created = Vec::new();
     for _ in 0..MAX_ALERTS {
         created.push(
-            create_alert(&caller("ada"), id, alert_command("cpu"), &clock(), &charts)
-                .await
-                .unwrap(),
+            create_alert(
+                &caller("ada"),
+                id,
+                alert_command("cpu"),
+                &clock(),
+                &NoPause,
+                &charts,
+            )
+            .await
+            .unwrap(),
         );
     }
     assert!(matches!(
-        create_alert(&caller("ada"), id, alert_command("cpu"), &clock(), &charts).await,
+        create_alert(
+            &caller("ada"),
+            id,
+            alert_command("cpu"),
+            &clock(),
+            &NoPause,
+            &charts
+        )
+        .await,
         Err(CreateAlertError::TooManyAlerts(_))
     ));
     assert!(matches!(
-        create_alert(&caller("eve"), id, alert_command("cpu"), &clock(), &charts).await,
+        create_alert(
+            &caller("eve"),
+            id,
+            alert_command("cpu"),
+            &clock(),
+            &NoPause,
+            &charts
+        )
+        .await,
         Err(CreateAlertError::ChartNotFound(_))
     ));
 
@@ -199,13 +264,20 @@ async fn firing_chart(charts: &InMemoryCharts, recipient: &str) -> Chart {
         chart.id(),
         alert_command("p99"),
         &clock(),
+        &NoPause,
         charts,
     )
     .await
     .unwrap();
-    record_points(&caller("ada"), chart.id(), &points(&["p99"], 900.0), charts)
-        .await
-        .unwrap();
+    record_points(
+        &caller("ada"),
+        chart.id(),
+        &points(&["p99"], 900.0),
+        &NoPause,
+        charts,
+    )
+    .await
+    .unwrap();
     chart
 }
 

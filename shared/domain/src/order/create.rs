@@ -150,11 +150,12 @@ pub(super) async fn publish_now(
     events: &impl EventPublisher,
 ) {
     let one = std::slice::from_ref(event);
-    let result = match events.publish(one).await {
-        Ok(()) => outbox.mark_published(one).await,
-        Err(error) => Err(error),
+    let failure = match events.publish(one).await {
+        Ok(rejected) if rejected.is_empty() => outbox.mark_published(one).await.err(),
+        Ok(rejected) => Some(rejected[0].reason.clone().into()),
+        Err(error) => Some(error),
     };
-    if let Err(error) = result {
+    if let Some(error) = failure {
         tracing::warn!(
             event_id = %event.event_id,
             error = %Causes(error.as_ref()),

@@ -22,11 +22,12 @@ pub use model::{
     OrderStatus, Shortage,
 };
 pub use ports::{
-    EventPublisher, IdempotencyStore, OrderStore, Outbox, PlaceRefused, ProductReader,
+    EventPublisher, IdempotencyStore, OrderStore, Outbox, PendingEvent, PlaceRefused,
+    ProductReader, Rejected,
 };
 pub use use_cases::{
-    CancelOrderError, GetOrderError, PublishEventsError, cancel_order, get_order,
-    publish_pending_events,
+    CancelOrderError, GetOrderError, MAX_PUBLISH_ATTEMPTS, PublishEventsError, SweepSummary,
+    cancel_order, get_order, publish_pending_events,
 };
 
 #[cfg(test)]

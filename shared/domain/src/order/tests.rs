@@ -110,6 +110,15 @@ async fn unknown_inactive_and_short_products_are_refused_with_nothing_taken() {
     assert!(store.orders().is_empty() && events.published().is_empty());
 }
 
+/// A sweep with all the time it wants.
+async fn sweep(
+    store: &InMemoryOrders,
+    events: &RecordingPublisher,
+) -> Result<SweepSummary, PublishEventsError> {
+    let until = crate::Timestamp::parse("2026-11-21T11:00:00Z").unwrap();
+    publish_pending_events(until, &clock(), store, events).await
+}
+
 #[tokio::test]
 async fn a_failed_publish_leaves_the_event_for_the_sweep() {
     let mug = product("Mug", 5, true);
@@ -119,14 +128,11 @@ async fn a_failed_publish_leaves_the_event_for_the_sweep() {
     let order = placed(order(&store, &events, &[(&mug, 1)], None).await.unwrap());
     assert_eq!(store.outbox().len(), 1, "stored with the order");
     events.heal();
-    assert_eq!(
-        publish_pending_events(10, &store, &events).await.unwrap(),
-        1
-    );
+    assert_eq!(sweep(&store, &events).await.unwrap().published, 1);
     assert_eq!(events.published()[0].order, order);
     assert_eq!(
-        publish_pending_events(10, &store, &events).await.unwrap(),
-        0
+        sweep(&store, &events).await.unwrap(),
+        SweepSummary::default()
     );
 }
 
@@ -139,15 +145,69 @@ async fn a_failed_sweep_says_how_far_it_got_and_keeps_the_rest() {
     for _ in 0..3 {
         order(&store, &events, &[(&mug, 1)], None).await.unwrap();
     }
-    let error = publish_pending_events(10, &store, &events)
+    let Err(PublishEventsError::Unexpected { summary, .. }) = sweep(&store, &events).await else {
+        panic!("a bus that fails as a whole stops the sweep");
+    };
+    assert_eq!(summary.published, 0);
+    assert_eq!(
+        store.outbox().len(),
+        3,
+        "nothing is counted against the events"
+    );
+    let until = crate::Timestamp::parse("2026-11-21T11:00:00Z").unwrap();
+    assert!(
+        publish_pending_events(until, &clock(), &Broken, &events)
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn an_event_the_bus_refuses_does_not_hold_back_the_others_and_is_set_aside() {
+    let mug = product("Mug", 500, true);
+    let store = InMemoryOrders::with_products(std::slice::from_ref(&mug)).await;
+    let events = RecordingPublisher::default();
+    events.fail();
+    let mut placed_orders = Vec::new();
+    for _ in 0..25 {
+        placed_orders.push(placed(
+            order(&store, &events, &[(&mug, 1)], None).await.unwrap(),
+        ));
+    }
+    events.heal();
+    let poison = store.outbox()[0].event_id;
+    events.refuse(poison);
+    for sweep_number in 1..MAX_PUBLISH_ATTEMPTS {
+        let summary = sweep(&store, &events).await.unwrap();
+        let expected_published = if sweep_number == 1 { 24 } else { 0 };
+        assert_eq!((summary.published, summary.failed), (expected_published, 1));
+    }
+    let last = sweep(&store, &events).await.unwrap();
+    assert_eq!((last.failed, last.set_aside), (0, 1));
+    assert!(
+        store.outbox().is_empty(),
+        "the refused event is no longer pending"
+    );
+    let set_aside = store.set_aside();
+    assert_eq!(set_aside[0].0.event_id, poison);
+    assert_eq!(set_aside[0].1.as_deref(), Some("refused by the test"));
+    assert_eq!(events.published().len(), 24);
+}
+
+#[tokio::test]
+async fn a_sweep_stops_at_its_deadline() {
+    let mug = product("Mug", 500, true);
+    let store = InMemoryOrders::with_products(std::slice::from_ref(&mug)).await;
+    let events = RecordingPublisher::default();
+    events.fail();
+    order(&store, &events, &[(&mug, 1)], None).await.unwrap();
+    events.heal();
+    let now = clock().now();
+    let summary = publish_pending_events(now, &clock(), &store, &events)
         .await
-        .unwrap_err();
-    assert!(matches!(
-        error,
-        PublishEventsError::Unexpected { published: 0, .. }
-    ));
-    assert_eq!(store.outbox().len(), 3);
-    assert!(publish_pending_events(10, &Broken, &events).await.is_err());
+        .unwrap();
+    assert!(summary.stopped_early);
+    assert_eq!((summary.published, store.outbox().len()), (0, 1));
 }
 
 #[tokio::test]

@@ -1,9 +1,9 @@
 //! Reading and cancelling an order, and the outbox sweep.
 
 use super::create::publish_now;
-use super::model::{NotPending, Order, OrderStatus};
+use super::model::{NotPending, Order, OrderEvent, OrderStatus};
 use super::ports::{EventPublisher, OrderStore, Outbox};
-use crate::{Caller, Clock, OrderId, Unexpected};
+use crate::{Caller, Clock, Limit, OrderId, Timestamp, Unexpected};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GetOrderError {
@@ -67,34 +67,103 @@ pub async fn cancel_order(
     )))
 }
 
+/// A sweep's tally.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SweepSummary {
+    pub published: usize,
+    /// Refused by the bus this time, left pending for the next sweep.
+    pub failed: usize,
+    /// Refused [`MAX_PUBLISH_ATTEMPTS`] times: set aside, no longer pending.
+    pub set_aside: usize,
+    /// Whether the sweep stopped at its deadline with events possibly left.
+    pub stopped_early: bool,
+}
+
+/// Sweeps that may fail to publish an event before it is set aside, so that one event the
+/// bus keeps refusing does not come back forever.
+pub const MAX_PUBLISH_ATTEMPTS: u32 = 5;
+
+/// Pending events read per page of a sweep.
+const SWEEP_PAGE: u16 = 100;
+
 #[derive(Debug, thiserror::Error)]
 pub enum PublishEventsError {
-    #[error("could not publish the pending events ({published} published before)")]
+    #[error("the outbox sweep stopped ({} published before)", .summary.published)]
     Unexpected {
-        published: usize,
+        summary: SweepSummary,
         #[source]
         cause: Unexpected,
     },
 }
 
-/// Publishes up to `limit` pending events, oldest first; returns how many were published.
-/// Run on a schedule, so that an event whose publish failed goes out without anyone acting.
+/// Publishes the pending events, oldest first, page after page until none is left or the
+/// clock reaches `until`. An event the bus refuses is counted and left for the next sweep,
+/// and set aside (and logged) at its [`MAX_PUBLISH_ATTEMPTS`]th refusal; the events after it
+/// go on. A failure of the bus as a whole stops the sweep: the next one starts over.
 pub async fn publish_pending_events(
-    limit: u16,
+    until: Timestamp,
+    clock: &impl Clock,
     outbox: &impl Outbox,
     events: &impl EventPublisher,
-) -> Result<usize, PublishEventsError> {
-    let failed = |published| move |cause| PublishEventsError::Unexpected { published, cause };
-    let pending = outbox.pending_events(limit).await.map_err(failed(0))?;
-    let mut published = 0;
-    // EventBridge takes at most 10 entries a call.
-    for batch in pending.chunks(10) {
-        events.publish(batch).await.map_err(failed(published))?;
-        outbox
-            .mark_published(batch)
+) -> Result<SweepSummary, PublishEventsError> {
+    let mut summary = SweepSummary::default();
+    let mut cursor = None;
+    let page_size = Limit::new(SWEEP_PAGE).unwrap_or(Limit::DEFAULT);
+    loop {
+        if clock.now() >= until {
+            summary.stopped_early = true;
+            return Ok(summary);
+        }
+        let failed =
+            |summary: SweepSummary| move |cause| PublishEventsError::Unexpected { summary, cause };
+        let (page, next) = outbox
+            .pending_events(page_size, cursor.as_ref())
             .await
-            .map_err(failed(published))?;
-        published += batch.len();
+            .map_err(failed(summary))?;
+        // EventBridge takes at most 10 entries a call.
+        for batch in page.chunks(10) {
+            let sent: Vec<OrderEvent> = batch.iter().map(|p| p.event.clone()).collect();
+            let rejected = events.publish(&sent).await.map_err(failed(summary))?;
+            let published: Vec<OrderEvent> = sent
+                .into_iter()
+                .filter(|e| !rejected.iter().any(|r| r.event_id == e.event_id))
+                .collect();
+            outbox
+                .mark_published(&published)
+                .await
+                .map_err(failed(summary))?;
+            summary.published += published.len();
+            for refusal in &rejected {
+                let Some(pending) = batch.iter().find(|p| p.event.event_id == refusal.event_id)
+                else {
+                    continue;
+                };
+                let set_aside = pending.failures + 1 >= MAX_PUBLISH_ATTEMPTS;
+                outbox
+                    .record_failure(pending, &refusal.reason, set_aside)
+                    .await
+                    .map_err(failed(summary))?;
+                if set_aside {
+                    summary.set_aside += 1;
+                    tracing::error!(
+                        event_id = %refusal.event_id,
+                        reason = %refusal.reason,
+                        attempts = pending.failures + 1,
+                        "event set aside after being refused by the bus on every sweep"
+                    );
+                } else {
+                    summary.failed += 1;
+                    tracing::warn!(
+                        event_id = %refusal.event_id,
+                        reason = %refusal.reason,
+                        "event refused by the bus; the next sweep tries again"
+                    );
+                }
+            }
+        }
+        match next {
+            Some(next) => cursor = Some(next),
+            None => return Ok(summary),
+        }
     }
-    Ok(published)
 }

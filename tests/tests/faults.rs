@@ -1,0 +1,335 @@
+//! What the local servers never do, injected between the SDK and them (tests/src/faults.rs):
+//! transaction conflicts, throttling, 500s, and replies lost after the server carried a
+//! request out. Each use case that writes answers as the contract says: a busy table is a
+//! 503 with `Retry-After` after a bounded retry with backoff, never a 500, and a request the
+//! SDK retried after it was committed is done once and answered as the success it was.
+
+use adapters::catalog::DynamoProductRepository;
+use adapters::config::AuthMode;
+use adapters::events::EventBridgePublisher;
+use adapters::http::{Answer, respond};
+use adapters::lambda::ChartOwnerDeps;
+use adapters::monitoring::DynamoMonitoringRepository;
+use adapters::orders::DynamoOrderRepository;
+use domain::catalog::ProductRepository;
+use domain::{Currency, ProductId};
+use integration_tests::{
+    Fault, Faults, Stack, event, parts, request, with_body, with_claims, with_path_param,
+};
+use serde_json::{Value, json};
+
+fn admin() -> Value {
+    json!({"sub": "the-admin", "cognito:groups": "[admin]"})
+}
+
+fn customer() -> Value {
+    json!({"sub": "bob", "email": "bob@example.com"})
+}
+
+/// The status and body of an answer, with its `Retry-After` header.
+fn answer(reply: Answer) -> (u16, Value, Option<String>) {
+    let response = respond(reply);
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let (status, body) = parts(&response);
+    (status, body, retry_after)
+}
+
+fn busy(reply: (u16, Value, Option<String>)) {
+    let (status, body, retry_after) = reply;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["type"], "urn:problem:busy");
+    assert_eq!(retry_after.as_deref(), Some("1"));
+}
+
+async fn create_product(
+    stack: &Stack,
+    faults: &Faults,
+    name: &str,
+) -> (u16, Value, Option<String>) {
+    let body = json!({"name": name, "category": "things", "price": "5.00", "stock": 10});
+    let event = with_claims(
+        with_body(event("create-product.json"), &body),
+        Some(admin()),
+    );
+    let deps = create_product::Deps {
+        products: DynamoProductRepository::new(stack.faulty_store(faults)),
+        auth: AuthMode::Jwt,
+        currency: Currency::USD,
+    };
+    answer(create_product::handle(request(&event), &deps).await)
+}
+
+#[tokio::test]
+async fn create_product_rides_out_a_conflict_and_reports_a_lasting_one_as_busy() {
+    let stack = Stack::new().await;
+    let faults = Faults::default();
+    faults.inject("TransactWriteItems", Fault::Conflict, 2);
+    assert_eq!(create_product(&stack, &faults, "Mug").await.0, 201);
+    faults.inject("TransactWriteItems", Fault::Conflict, 10);
+    busy(create_product(&stack, &faults, "Cup").await);
+    let tries = faults
+        .sent()
+        .iter()
+        .filter(|op| *op == "TransactWriteItems")
+        .count();
+    assert_eq!(
+        tries,
+        3 + 4,
+        "two conflicts then a commit; then four attempts at most"
+    );
+}
+
+#[tokio::test]
+async fn throttling_and_server_errors_are_retried_then_busy() {
+    let stack = Stack::new().await;
+    let faults = Faults::default();
+    faults.inject("TransactWriteItems", Fault::Throttling, 2);
+    assert_eq!(create_product(&stack, &faults, "Mug").await.0, 201);
+    faults.inject("TransactWriteItems", Fault::ServerError, 1);
+    assert_eq!(create_product(&stack, &faults, "Cup").await.0, 201);
+    faults.inject("TransactWriteItems", Fault::Throttling, 3);
+    busy(create_product(&stack, &faults, "Bowl").await);
+    assert_eq!(faults.pending(), 0, "the SDK made its three attempts");
+}
+
+#[tokio::test]
+async fn a_create_whose_reply_was_lost_is_created_once_and_answered_201() {
+    let stack = Stack::new().await;
+    let faults = Faults::default();
+    faults.inject("TransactWriteItems", Fault::LostReply, 1);
+    let (status, product, _) = create_product(&stack, &faults, "Mug").await;
+    assert_eq!(status, 201, "{product}");
+    let tries = faults
+        .sent()
+        .iter()
+        .filter(|op| *op == "TransactWriteItems")
+        .count();
+    assert_eq!(tries, 2, "the SDK sent the committed transaction again");
+    // The name is taken once, by this product.
+    assert_eq!(
+        create_product(&stack, &Faults::default(), "mug").await.0,
+        409
+    );
+}
+
+struct Shop {
+    stack: Stack,
+}
+
+impl Shop {
+    async fn new(stock: i64) -> (Self, ProductId) {
+        let stack = Stack::new().await;
+        let product = integration_tests::product("Mug", "", "things", "2.50", stock, true);
+        DynamoProductRepository::new(stack.store())
+            .create(&product)
+            .await
+            .unwrap();
+        (Self { stack }, product.id())
+    }
+
+    fn publisher(&self) -> EventBridgePublisher {
+        // A bus that does not exist: the events stay in the outbox, which is not under test.
+        EventBridgePublisher::new(
+            aws_sdk_eventbridge::Client::new(&self.stack.aws),
+            "no-such-bus",
+        )
+    }
+
+    async fn order(
+        &self,
+        faults: &Faults,
+        product: ProductId,
+        quantity: i64,
+    ) -> (u16, Value, Option<String>) {
+        let body = json!({"items": [{"product_id": product, "quantity": quantity}]});
+        let event = with_claims(
+            with_body(event("create-order.json"), &body),
+            Some(customer()),
+        );
+        let mut event = event;
+        if let Some(headers) = event["headers"].as_object_mut() {
+            headers.remove("idempotency-key");
+        }
+        let deps = create_order::Deps {
+            orders: DynamoOrderRepository::new(self.stack.faulty_store(faults)),
+            events: self.publisher(),
+            auth: AuthMode::Jwt,
+            currency: Currency::USD,
+        };
+        answer(create_order::handle(request(&event), &deps).await)
+    }
+
+    async fn cancel(&self, faults: &Faults, id: &str) -> (u16, Value, Option<String>) {
+        let event = with_claims(
+            with_path_param(
+                event("cancel-order.json"),
+                "id",
+                id,
+                &format!("/orders/{id}/cancel"),
+            ),
+            Some(customer()),
+        );
+        let deps = cancel_order::Deps {
+            orders: DynamoOrderRepository::new(self.stack.faulty_store(faults)),
+            events: self.publisher(),
+            auth: AuthMode::Jwt,
+        };
+        answer(cancel_order::handle(request(&event), &deps).await)
+    }
+
+    async fn stock(&self, id: ProductId) -> u32 {
+        DynamoProductRepository::new(self.stack.store())
+            .get(&id)
+            .await
+            .unwrap()
+            .unwrap()
+            .stock()
+            .units()
+    }
+}
+
+#[tokio::test]
+async fn an_order_whose_reply_was_lost_is_placed_once_and_answered_201() {
+    let (shop, mug) = Shop::new(10).await;
+    let faults = Faults::default();
+    faults.inject("TransactWriteItems", Fault::LostReply, 1);
+    let (status, order, _) = shop.order(&faults, mug, 3).await;
+    assert_eq!(status, 201, "{order}");
+    assert_eq!(shop.stock(mug).await, 7, "the stock is taken once");
+
+    let id = order["id"].as_str().unwrap().to_owned();
+    faults.inject("TransactWriteItems", Fault::LostReply, 1);
+    let (status, cancelled, _) = shop.cancel(&faults, &id).await;
+    assert_eq!(status, 200, "{cancelled}");
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(shop.stock(mug).await, 10, "the stock is returned once");
+}
+
+#[tokio::test]
+async fn an_order_in_a_lasting_conflict_is_busy_and_takes_nothing() {
+    let (shop, mug) = Shop::new(10).await;
+    let faults = Faults::default();
+    faults.inject("TransactWriteItems", Fault::Conflict, 4);
+    busy(shop.order(&faults, mug, 3).await);
+    assert_eq!(shop.stock(mug).await, 10);
+    faults.inject("BatchGetItem", Fault::Throttling, 3);
+    busy(shop.order(&faults, mug, 3).await);
+    let (status, _, _) = shop.order(&faults, mug, 3).await;
+    assert_eq!(status, 201, "the same order passes once the table is free");
+}
+
+#[tokio::test]
+async fn a_cancel_in_a_lasting_conflict_is_busy_and_returns_nothing() {
+    let (shop, mug) = Shop::new(10).await;
+    let faults = Faults::default();
+    let (_, order, _) = shop.order(&faults, mug, 4).await;
+    let id = order["id"].as_str().unwrap().to_owned();
+    faults.inject("TransactWriteItems", Fault::Conflict, 4);
+    busy(shop.cancel(&faults, &id).await);
+    assert_eq!(shop.stock(mug).await, 6);
+    assert_eq!(shop.cancel(&faults, &id).await.0, 200);
+}
+
+fn owner() -> Value {
+    json!({"sub": "ada", "email": "ada@example.com"})
+}
+
+fn charts(stack: &Stack, faults: &Faults) -> ChartOwnerDeps {
+    ChartOwnerDeps {
+        charts: DynamoMonitoringRepository::new(stack.faulty_store(faults)),
+        auth: AuthMode::Jwt,
+    }
+}
+
+#[tokio::test]
+async fn monitoring_writes_survive_lost_replies_and_report_lasting_conflicts_as_busy() {
+    let stack = Stack::new().await;
+    let faults = Faults::default();
+
+    // A chart whose PutItem reply was lost: the retry finds it stored, and it is created.
+    faults.inject("PutItem", Fault::LostReply, 1);
+    let body = json!({"name": "API", "recipients": ["ops@example.com"]});
+    let create = with_claims(with_body(event("create-chart.json"), &body), Some(owner()));
+    let (status, chart, _) =
+        answer(create_chart::handle(request(&create), &charts(&stack, &faults)).await);
+    assert_eq!(status, 201, "{chart}");
+    let chart = chart["id"].as_str().unwrap().to_owned();
+
+    let record = |value: f64| {
+        with_claims(
+            with_body(
+                with_path_param(
+                    event("record-points.json"),
+                    "id",
+                    &chart,
+                    &format!("/charts/{chart}/points"),
+                ),
+                &json!({"points": [{"series": "p99", "value": value}]}),
+            ),
+            Some(owner()),
+        )
+    };
+    faults.inject("TransactWriteItems", Fault::LostReply, 1);
+    let (status, body, _) =
+        answer(record_points::handle(request(&record(1.0)), &charts(&stack, &faults)).await);
+    assert_eq!((status, &body["accepted"]), (200, &json!(1)), "{body}");
+
+    faults.inject("TransactWriteItems", Fault::Conflict, 4);
+    busy(answer(
+        record_points::handle(request(&record(2.0)), &charts(&stack, &faults)).await,
+    ));
+
+    let alert = with_claims(
+        with_body(
+            with_path_param(
+                event("create-alert.json"),
+                "id",
+                &chart,
+                &format!("/charts/{chart}/alerts"),
+            ),
+            &json!({"series": "p99", "condition": {"op": "gt", "threshold": 5}, "message": "{value}"}),
+        ),
+        Some(owner()),
+    );
+    faults.inject("TransactWriteItems", Fault::LostReply, 1);
+    let (status, created, _) =
+        answer(create_alert::handle(request(&alert), &charts(&stack, &faults)).await);
+    assert_eq!(status, 201, "{created}");
+
+    let list = with_claims(
+        with_path_param(
+            event("list-alerts.json"),
+            "id",
+            &chart,
+            &format!("/charts/{chart}/alerts"),
+        ),
+        Some(owner()),
+    );
+    let (status, page, _) =
+        answer(list_alerts::handle(request(&list), &charts(&stack, &Faults::default())).await);
+    assert_eq!(status, 200);
+    assert_eq!(
+        page["items"].as_array().unwrap().len(),
+        1,
+        "the alert is stored once"
+    );
+
+    faults.inject("UpdateItem", Fault::Throttling, 3);
+    let id = created["id"].as_str().unwrap();
+    let mute = with_claims(
+        with_path_param(
+            event("unmute-alert.json"),
+            "id",
+            id,
+            &format!("/alerts/{id}/mute"),
+        ),
+        Some(owner()),
+    );
+    busy(answer(
+        mute_alert::handle(request(&mute), &charts(&stack, &faults)).await,
+    ));
+}
