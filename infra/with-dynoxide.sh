@@ -12,27 +12,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 dynoxide="$root/.tools/bin/dynoxide"
 [[ -x "$dynoxide" ]] || { echo "dynoxide is not installed: run make tools" >&2; exit 1; }
 
+# shellcheck source=infra/lib.sh
+source "$root/infra/lib.sh"
 state=$(mktemp -d)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$dynoxide" serve --host 127.0.0.1 --port "$port" --log quiet >"$state/dynoxide.log" 2>&1 &
-pid=$!
-cleanup() {
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  rm -rf "$state"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-for _ in $(seq 1 100); do
-  (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  if ! kill -0 "$pid" 2>/dev/null; then
-    echo "dynoxide failed to start:" >&2
-    cat "$state/dynoxide.log" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
+serve dynoxide "$state" "$dynoxide" serve --host 127.0.0.1 --port "$port" --log quiet
+wait_for dynoxide "$server_pid" "$state/dynoxide.log" listening "$port"
 
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port"
 echo "DynamoDB served by dynoxide at $AWS_ENDPOINT_URL_DYNAMODB" >&2

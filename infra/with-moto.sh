@@ -14,28 +14,12 @@ if [[ "${1:-}" == "--port" ]]; then
   shift 2
 fi
 
+# shellcheck source=infra/lib.sh
+source "$root/infra/lib.sh"
 state=$(mktemp -d)
-"$root/.venv/bin/python" "$root/infra/moto_server.py" --port "$port" --port-file "$state/port" \
-  >"$state/moto.log" 2>&1 &
-moto_pid=$!
-cleanup() {
-  kill "$moto_pid" 2>/dev/null || true
-  wait "$moto_pid" 2>/dev/null || true
-  rm -rf "$state"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-for _ in $(seq 1 100); do
-  [[ -s "$state/port" ]] && break
-  if ! kill -0 "$moto_pid" 2>/dev/null; then
-    echo "moto failed to start:" >&2
-    cat "$state/moto.log" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
-[[ -s "$state/port" ]] || { echo "moto did not start within 10 s" >&2; exit 1; }
+serve moto "$state" "$root/.venv/bin/python" "$root/infra/moto_server.py" \
+  --port "$port" --port-file "$state/port"
+wait_for moto "$server_pid" "$state/moto.log" test -s "$state/port"
 
 export AWS_ENDPOINT_URL="http://127.0.0.1:$(cat "$state/port")"
 export AWS_REGION=us-east-1

@@ -104,6 +104,17 @@ pub fn product(
     Product::create(ProductId::new(), command, Currency::USD, SystemClock.now())
 }
 
+/// The units in stock of a product, as stored.
+pub async fn stock_of(stack: &Stack, id: ProductId) -> u32 {
+    use domain::catalog::ProductRepository;
+    let product = adapters::catalog::DynamoProductRepository::new(stack.store())
+        .get(&id)
+        .await
+        .expect("reading the product")
+        .expect("the product exists");
+    product.stock().units()
+}
+
 /// The items of a chart of `owner`'s with one series per name, each holding `points`, and one
 /// alert per series made by `alert`: for seeding fleets with batch writes (which moto serves
 /// faster than the transactions of the real use cases).
@@ -207,6 +218,15 @@ pub fn with_query(mut event: Value, params: &[(&str, &str)]) -> Value {
     );
     event["queryStringParameters"] = Value::Object(map);
     event
+}
+
+/// A sample event for the resource `id` (the `{id}` of its route), with `claims`: e.g.
+/// `on_resource("cancel-order.json", "/orders/{id}/cancel", id, claims)`.
+pub fn on_resource(file: &str, route: &str, id: &str, claims: Value) -> Value {
+    with_claims(
+        with_path_param(event(file), "id", id, &route.replace("{id}", id)),
+        Some(claims),
+    )
 }
 
 /// A query parameter given more than once, as API Gateway hands it over: every value in the

@@ -14,7 +14,8 @@ use adapters::orders::DynamoOrderRepository;
 use domain::catalog::ProductRepository;
 use domain::{Currency, ProductId};
 use integration_tests::{
-    Fault, Faults, Stack, event, parts, request, with_body, with_claims, with_path_param,
+    Fault, Faults, Stack, event, on_resource, parts, request, with_body, with_claims,
+    with_path_param,
 };
 use serde_json::{Value, json};
 
@@ -64,35 +65,25 @@ async fn create_product(
 }
 
 #[tokio::test]
-async fn create_product_rides_out_a_conflict_and_reports_a_lasting_one_as_busy() {
+async fn create_product_rides_out_conflicts_throttling_and_500s_then_reports_busy() {
     let stack = Stack::new().await;
     let faults = Faults::default();
+    let transactions = |faults: &Faults| {
+        let sent = faults.sent();
+        sent.iter().filter(|op| *op == "TransactWriteItems").count()
+    };
     faults.inject("TransactWriteItems", Fault::Conflict, 2);
     assert_eq!(create_product(&stack, &faults, "Mug").await.0, 201);
-    faults.inject("TransactWriteItems", Fault::Conflict, 10);
+    faults.inject("TransactWriteItems", Fault::Conflict, 4);
     busy(create_product(&stack, &faults, "Cup").await);
-    let tries = faults
-        .sent()
-        .iter()
-        .filter(|op| *op == "TransactWriteItems")
-        .count();
-    assert_eq!(
-        tries,
-        3 + 4,
-        "two conflicts then a commit; then four attempts at most"
-    );
-}
+    assert_eq!(transactions(&faults), 3 + 4, "four attempts at most");
 
-#[tokio::test]
-async fn throttling_and_server_errors_are_retried_then_busy() {
-    let stack = Stack::new().await;
-    let faults = Faults::default();
     faults.inject("TransactWriteItems", Fault::Throttling, 2);
-    assert_eq!(create_product(&stack, &faults, "Mug").await.0, 201);
+    assert_eq!(create_product(&stack, &faults, "Bowl").await.0, 201);
     faults.inject("TransactWriteItems", Fault::ServerError, 1);
-    assert_eq!(create_product(&stack, &faults, "Cup").await.0, 201);
+    assert_eq!(create_product(&stack, &faults, "Jug").await.0, 201);
     faults.inject("TransactWriteItems", Fault::Throttling, 3);
-    busy(create_product(&stack, &faults, "Bowl").await);
+    busy(create_product(&stack, &faults, "Pot").await);
     assert_eq!(faults.pending(), 0, "the SDK made its three attempts");
 }
 
@@ -164,15 +155,7 @@ impl Shop {
     }
 
     async fn cancel(&self, faults: &Faults, id: &str) -> (u16, Value, Option<String>) {
-        let event = with_claims(
-            with_path_param(
-                event("cancel-order.json"),
-                "id",
-                id,
-                &format!("/orders/{id}/cancel"),
-            ),
-            Some(customer()),
-        );
+        let event = on_resource("cancel-order.json", "/orders/{id}/cancel", id, customer());
         let deps = cancel_order::Deps {
             orders: DynamoOrderRepository::new(self.stack.faulty_store(faults)),
             events: self.publisher(),
@@ -182,13 +165,7 @@ impl Shop {
     }
 
     async fn stock(&self, id: ProductId) -> u32 {
-        DynamoProductRepository::new(self.stack.store())
-            .get(&id)
-            .await
-            .unwrap()
-            .unwrap()
-            .stock()
-            .units()
+        integration_tests::stock_of(&self.stack, id).await
     }
 }
 

@@ -11,8 +11,8 @@ use domain::catalog::ProductRepository;
 use domain::order::{IdempotencyKey, IdempotencyStore, KeyState, Outbox};
 use domain::{Currency, CustomerId, ProductId, Timestamp};
 use integration_tests::{
-    EventTap, Stack, error_fields, event, parts, request, sorted_error_fields, with_body,
-    with_claims, with_path_param,
+    EventTap, Stack, error_fields, event, on_resource, parts, request, sorted_error_fields,
+    with_body, with_claims, with_path_param,
 };
 use serde_json::{Value, json};
 
@@ -49,6 +49,21 @@ impl Shop {
         }
     }
 
+    /// create-order's dependencies with EventBridge refusing connections.
+    fn deps_with_bus_down(&self) -> create_order::Deps {
+        let down = aws_sdk_eventbridge::config::Builder::from(&self.stack.aws)
+            .endpoint_url("http://127.0.0.1:9")
+            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
+            .build();
+        create_order::Deps {
+            events: EventBridgePublisher::new(
+                aws_sdk_eventbridge::Client::from_conf(down),
+                &self.tap.bus,
+            ),
+            ..self.create_deps()
+        }
+    }
+
     async fn product(&self, name: &str, price: &str, stock: i64, active: bool) -> ProductId {
         let product = integration_tests::product(name, "", "things", price, stock, active);
         DynamoProductRepository::new(self.stack.store())
@@ -59,13 +74,7 @@ impl Shop {
     }
 
     async fn stock(&self, id: ProductId) -> u32 {
-        DynamoProductRepository::new(self.stack.store())
-            .get(&id)
-            .await
-            .unwrap()
-            .unwrap()
-            .stock()
-            .units()
+        integration_tests::stock_of(&self.stack, id).await
     }
 
     async fn create_with(
@@ -117,15 +126,7 @@ impl Shop {
     }
 
     async fn cancel(&self, claims: Value, id: &str) -> (u16, Value) {
-        let event = with_claims(
-            with_path_param(
-                event("cancel-order.json"),
-                "id",
-                id,
-                &format!("/orders/{id}/cancel"),
-            ),
-            Some(claims),
-        );
+        let event = on_resource("cancel-order.json", "/orders/{id}/cancel", id, claims);
         let deps = cancel_order::Deps {
             orders: self.orders(),
             events: self.publisher(),
@@ -637,17 +638,7 @@ async fn an_event_that_could_not_be_published_goes_out_with_the_next_sweep() {
     let shop = Shop::new().await;
     let mug = shop.product("Mug", "1.00", 10, true).await;
     // EventBridge refusing connections at the moment of the order.
-    let broken = aws_sdk_eventbridge::config::Builder::from(&shop.stack.aws)
-        .endpoint_url("http://127.0.0.1:9")
-        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
-        .build();
-    let deps = create_order::Deps {
-        events: EventBridgePublisher::new(
-            aws_sdk_eventbridge::Client::from_conf(broken),
-            &shop.tap.bus,
-        ),
-        ..shop.create_deps()
-    };
+    let deps = shop.deps_with_bus_down();
     let (status, order, _) = shop
         .create_with(&deps, "ada", &lines(&[(mug, 1)]), None)
         .await;
@@ -684,17 +675,7 @@ async fn an_event_the_bus_keeps_refusing_is_set_aside_with_its_reason() {
     let shop = Shop::new().await;
     let mug = shop.product("Mug", "1.00", 10, true).await;
     // The bus refuses at the moment of the order: the event waits in the outbox.
-    let broken = aws_sdk_eventbridge::config::Builder::from(&shop.stack.aws)
-        .endpoint_url("http://127.0.0.1:9")
-        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
-        .build();
-    let deps = create_order::Deps {
-        events: EventBridgePublisher::new(
-            aws_sdk_eventbridge::Client::from_conf(broken),
-            &shop.tap.bus,
-        ),
-        ..shop.create_deps()
-    };
+    let deps = shop.deps_with_bus_down();
     assert_eq!(
         shop.create_with(&deps, "ada", &lines(&[(mug, 1)]), None)
             .await

@@ -2,7 +2,7 @@
 
 use adapters::store::{
     ClientToken, Condition, Document, DocumentStore, Index, IndexKeys, Key, Query, SortKey,
-    StoreError, Update, Write, decode,
+    StoreError, Update, Versioned, Write, decode,
 };
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::{Cursor, Limit};
@@ -65,14 +65,19 @@ fn note(owner: &str, text: &str) -> Note {
     }
 }
 
+/// The note as stored now, with its version.
+async fn stored(stack: &Stack, note: &Note) -> Versioned<Note> {
+    let found = stack.store().get::<Note>(&note.key()).await.unwrap();
+    found.expect("the note is stored")
+}
+
 fn limit(n: u16) -> Limit {
     Limit::new(n).unwrap()
 }
 
 #[tokio::test]
 async fn create_twice_is_a_conflict() {
-    let stack = Stack::new().await;
-    let store = stack.store();
+    let store = Stack::new().await.store();
     let first = note("ada", "first");
     let created = store.create(&first).await.unwrap();
     assert_eq!(created.version, 1);
@@ -98,8 +103,7 @@ async fn get_of_a_missing_key_is_none() {
 
 #[tokio::test]
 async fn a_stale_save_is_a_conflict_and_changes_nothing() {
-    let stack = Stack::new().await;
-    let store = stack.store();
+    let store = Stack::new().await.store();
     let original = note("ada", "v1");
     store.create(&original).await.unwrap();
 
@@ -158,12 +162,7 @@ async fn concurrent_saves_of_one_version_have_exactly_one_winner() {
         }
     }
     assert_eq!(winners.len(), 1, "exactly one save of version 1 wins");
-    let stored = stack
-        .store()
-        .get::<Note>(&original.key())
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = stored(&stack, &original).await;
     assert_eq!(stored.doc.text, winners[0].0);
     assert_eq!(stored.version, 2);
 }
@@ -197,12 +196,7 @@ async fn writers_that_retry_on_conflict_lose_no_update() {
     while let Some(joined) = tasks.join_next().await {
         joined.unwrap();
     }
-    let stored = stack
-        .store()
-        .get::<Note>(&original.key())
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = stored(&stack, &original).await;
     assert_eq!(stored.doc.revision, writers);
     assert_eq!(stored.version, 1 + u64::from(writers));
 }
@@ -220,8 +214,7 @@ async fn notes_of(store: &DocumentStore, owner: &str, count: usize) -> Vec<Strin
 
 #[tokio::test]
 async fn cursor_pages_walk_a_partition_without_repeats_or_gaps() {
-    let stack = Stack::new().await;
-    let store = stack.store();
+    let store = Stack::new().await.store();
     let ada = notes_of(&store, "ada", 25).await;
     notes_of(&store, "bob", 5).await;
 
@@ -258,8 +251,7 @@ async fn cursor_pages_walk_a_partition_without_repeats_or_gaps() {
 
 #[tokio::test]
 async fn a_page_that_ends_the_partition_has_no_cursor() {
-    let stack = Stack::new().await;
-    let store = stack.store();
+    let store = Stack::new().await.store();
     notes_of(&store, "ada", 4).await;
     let query = Query::index(Index::Gsi1, "OWNER#ada");
     let page = store.query::<Note>(&query, limit(4), None).await.unwrap();
@@ -273,8 +265,7 @@ async fn a_page_that_ends_the_partition_has_no_cursor() {
 
 #[tokio::test]
 async fn tampered_or_foreign_cursors_are_typed_errors() {
-    let stack = Stack::new().await;
-    let store = stack.store();
+    let store = Stack::new().await.store();
     notes_of(&store, "ada", 5).await;
     notes_of(&store, "bob", 5).await;
     let ada = Query::index(Index::Gsi1, "OWNER#ada");
@@ -308,8 +299,7 @@ async fn tampered_or_foreign_cursors_are_typed_errors() {
 
 #[tokio::test]
 async fn a_transaction_whose_condition_fails_applies_nothing() {
-    let stack = Stack::new().await;
-    let store = stack.store();
+    let store = Stack::new().await.store();
     let taken = note("ada", "already here");
     store.create(&taken).await.unwrap();
     let fresh = note("ada", "would be new");
@@ -337,8 +327,7 @@ async fn a_transaction_whose_condition_fails_applies_nothing() {
 
 #[tokio::test]
 async fn conditional_updates_in_a_transaction_bump_the_version() {
-    let stack = Stack::new().await;
-    let store = stack.store();
+    let store = Stack::new().await.store();
     let doc = Note {
         revision: 5,
         ..note("ada", "stocked")

@@ -14,25 +14,6 @@ impl From<Vec<FieldError>> for Problem {
     }
 }
 
-impl From<CreateProductError> for Problem {
-    fn from(error: CreateProductError) -> Self {
-        match error {
-            CreateProductError::Forbidden => Problem::forbidden(error.to_string()),
-            CreateProductError::DuplicateName(_) => Problem::conflict(error.to_string()),
-            CreateProductError::Unexpected(_) => Problem::unexpected(&error),
-        }
-    }
-}
-
-impl From<GetProductError> for Problem {
-    fn from(error: GetProductError) -> Self {
-        match error {
-            GetProductError::NotFound(_) => Problem::not_found(error.to_string()),
-            GetProductError::Unexpected(_) => Problem::unexpected(&error),
-        }
-    }
-}
-
 impl From<OrderRefusal> for Problem {
     fn from(refusal: OrderRefusal) -> Self {
         match &refusal {
@@ -46,97 +27,53 @@ impl From<OrderRefusal> for Problem {
     }
 }
 
-impl From<CreateOrderError> for Problem {
-    fn from(error: CreateOrderError) -> Self {
-        match error {
-            CreateOrderError::KeyReused => Problem::unprocessable(error.to_string()),
-            CreateOrderError::InFlight => Problem::conflict(error.to_string()),
-            CreateOrderError::Unexpected(_) => Problem::unexpected(&error),
+/// `From<E> for Problem` for each use case's error enum: each variant listed becomes the
+/// problem its function makes of the error's message; `Unexpected` is logged with its cause
+/// and becomes a 500 (a 503 when storage was busy).
+macro_rules! problems {
+    ($($error:ident { $($variant:ident => $make:expr),* $(,)? })*) => {$(
+        impl From<$error> for Problem {
+            fn from(error: $error) -> Self {
+                match &error {
+                    $($error::$variant { .. } => $make(error.to_string()),)*
+                    $error::Unexpected { .. } => Problem::unexpected(&error),
+                }
+            }
         }
-    }
+    )*};
 }
 
-impl From<GetOrderError> for Problem {
-    fn from(error: GetOrderError) -> Self {
-        match error {
-            GetOrderError::NotFound(_) => Problem::not_found(error.to_string()),
-            GetOrderError::Unexpected(_) => Problem::unexpected(&error),
-        }
+problems! {
+    CreateProductError { Forbidden => Problem::forbidden, DuplicateName => Problem::conflict }
+    GetProductError { NotFound => Problem::not_found }
+    SearchError { InvalidCursor => invalid_cursor }
+    CreateOrderError { KeyReused => Problem::unprocessable, InFlight => Problem::conflict }
+    GetOrderError { NotFound => Problem::not_found }
+    CancelOrderError { NotFound => Problem::not_found, NotPending => Problem::conflict }
+    CreateChartError {}
+    RecordPointsError {
+        ChartNotFound => Problem::not_found,
+        TooManySeries => Problem::conflict,
+        Contended => busy,
     }
+    CreateAlertError {
+        ChartNotFound => Problem::not_found,
+        TooManyAlerts => Problem::conflict,
+        Contended => busy,
+    }
+    ListAlertsError { ChartNotFound => Problem::not_found, InvalidCursor => invalid_cursor }
+    MuteAlertError { AlertNotFound => Problem::not_found }
 }
 
-impl From<CancelOrderError> for Problem {
-    fn from(error: CancelOrderError) -> Self {
-        match error {
-            CancelOrderError::NotFound(_) => Problem::not_found(error.to_string()),
-            CancelOrderError::NotPending(_) => Problem::conflict(error.to_string()),
-            CancelOrderError::Unexpected(_) => Problem::unexpected(&error),
-        }
-    }
-}
-
-impl From<CreateChartError> for Problem {
-    fn from(error: CreateChartError) -> Self {
-        match error {
-            CreateChartError::Unexpected(_) => Problem::unexpected(&error),
-        }
-    }
-}
-
-impl From<RecordPointsError> for Problem {
-    fn from(error: RecordPointsError) -> Self {
-        match error {
-            RecordPointsError::ChartNotFound(_) => Problem::not_found(error.to_string()),
-            RecordPointsError::TooManySeries(_) => Problem::conflict(error.to_string()),
-            RecordPointsError::Contended => Problem::busy(),
-            RecordPointsError::Unexpected(_) => Problem::unexpected(&error),
-        }
-    }
-}
-
-impl From<CreateAlertError> for Problem {
-    fn from(error: CreateAlertError) -> Self {
-        match error {
-            CreateAlertError::ChartNotFound(_) => Problem::not_found(error.to_string()),
-            CreateAlertError::TooManyAlerts(_) => Problem::conflict(error.to_string()),
-            CreateAlertError::Contended => Problem::busy(),
-            CreateAlertError::Unexpected(_) => Problem::unexpected(&error),
-        }
-    }
-}
-
-impl From<ListAlertsError> for Problem {
-    fn from(error: ListAlertsError) -> Self {
-        match error {
-            ListAlertsError::ChartNotFound(_) => Problem::not_found(error.to_string()),
-            ListAlertsError::InvalidCursor => invalid_cursor("is not a cursor of this list"),
-            ListAlertsError::Unexpected(_) => Problem::unexpected(&error),
-        }
-    }
-}
-
-impl From<MuteAlertError> for Problem {
-    fn from(error: MuteAlertError) -> Self {
-        match error {
-            MuteAlertError::AlertNotFound(_) => Problem::not_found(error.to_string()),
-            MuteAlertError::Unexpected(_) => Problem::unexpected(&error),
-        }
-    }
+/// 503: the use case gave up on a contended write after its retries.
+fn busy(_detail: String) -> Problem {
+    Problem::busy()
 }
 
 /// 400 naming the `cursor` parameter.
-fn invalid_cursor(message: &str) -> Problem {
+fn invalid_cursor(_detail: String) -> Problem {
     Problem::invalid_fields(vec![FieldError {
         field: "cursor".into(),
-        message: message.into(),
+        message: "was not made for this list".into(),
     }])
-}
-
-impl From<SearchError> for Problem {
-    fn from(error: SearchError) -> Self {
-        match error {
-            SearchError::InvalidCursor => invalid_cursor("is not a cursor of this search"),
-            SearchError::Unexpected(_) => Problem::unexpected(&error),
-        }
-    }
 }

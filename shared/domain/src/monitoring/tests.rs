@@ -42,62 +42,60 @@ fn alert_command(series: &str) -> CreateAlert {
     test_data::alert_command(series, Op::Gt, 100.0, 1)
 }
 
+async fn record(
+    charts: &InMemoryCharts,
+    owner: &str,
+    chart: ChartId,
+    series: &[&str],
+) -> Result<usize, RecordPointsError> {
+    record_points(
+        &caller(owner),
+        chart,
+        &points(series, 1.0),
+        &NoPause,
+        charts,
+    )
+    .await
+}
+
+async fn add_alert(
+    charts: &InMemoryCharts,
+    owner: &str,
+    chart: ChartId,
+    series: &str,
+) -> Result<Alert, CreateAlertError> {
+    create_alert(
+        &caller(owner),
+        chart,
+        alert_command(series),
+        &clock(),
+        &NoPause,
+        charts,
+    )
+    .await
+}
+
 #[tokio::test]
 async fn points_go_only_to_the_owners_chart_within_twenty_series() {
     let charts = InMemoryCharts::default();
     let chart = chart(&charts, "ada", "ops@example.com").await;
     let id = chart.id();
-    assert_eq!(
-        record_points(
-            &caller("ada"),
-            id,
-            &points(&["cpu"], 1.0),
-            &NoPause,
-            &charts
-        )
-        .await
-        .unwrap(),
-        1
-    );
+    assert_eq!(record(&charts, "ada", id, &["cpu"]).await.unwrap(), 1);
     assert!(matches!(
-        record_points(
-            &caller("eve"),
-            id,
-            &points(&["cpu"], 1.0),
-            &NoPause,
-            &charts
-        )
-        .await,
+        record(&charts, "eve", id, &["cpu"]).await,
         Err(RecordPointsError::ChartNotFound(_))
     ));
     assert!(matches!(
-        record_points(
-            &caller("ada"),
-            ChartId::new(),
-            &points(&["cpu"], 1.0),
-            &NoPause,
-            &charts
-        )
-        .await,
+        record(&charts, "ada", ChartId::new(), &["cpu"]).await,
         Err(RecordPointsError::ChartNotFound(_))
     ));
     let names: Vec<String> = (0..20).map(|i| format!("s{i}")).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     assert!(matches!(
-        record_points(&caller("ada"), id, &points(&refs, 1.0), &NoPause, &charts).await,
+        record(&charts, "ada", id, &refs).await,
         Err(RecordPointsError::TooManySeries(_))
     ));
-    assert!(
-        record_points(
-            &caller("ada"),
-            id,
-            &points(&refs[..18], 1.0),
-            &NoPause,
-            &charts
-        )
-        .await
-        .is_ok()
-    );
+    assert!(record(&charts, "ada", id, &refs[..18]).await.is_ok());
 }
 
 #[tokio::test]
@@ -106,39 +104,17 @@ async fn contended_and_failed_writes_are_told_apart() {
     let id = chart(&charts, "ada", "ops@example.com").await.id();
     charts.fail("contend");
     assert!(matches!(
-        record_points(
-            &caller("ada"),
-            id,
-            &points(&["cpu"], 1.0),
-            &NoPause,
-            &charts
-        )
-        .await,
+        record(&charts, "ada", id, &["cpu"]).await,
         Err(RecordPointsError::Contended)
     ));
     assert!(matches!(
-        create_alert(
-            &caller("ada"),
-            id,
-            alert_command("cpu"),
-            &clock(),
-            &NoPause,
-            &charts
-        )
-        .await,
+        add_alert(&charts, "ada", id, "cpu").await,
         Err(CreateAlertError::Contended)
     ));
     charts.heal("contend");
     charts.fail("load_for_points");
     assert!(matches!(
-        record_points(
-            &caller("ada"),
-            id,
-            &points(&["cpu"], 1.0),
-            &NoPause,
-            &charts
-        )
-        .await,
+        record(&charts, "ada", id, &["cpu"]).await,
         Err(RecordPointsError::Unexpected(_))
     ));
     charts.fail("create_chart");
@@ -155,41 +131,14 @@ async fn alerts_are_bounded_listed_and_muted_by_the_owner_only() {
     let id = chart(&charts, "ada", "ops@example.com").await.id();
     let mut created = Vec::new();
     for _ in 0..MAX_ALERTS {
-        created.push(
-            create_alert(
-                &caller("ada"),
-                id,
-                alert_command("cpu"),
-                &clock(),
-                &NoPause,
-                &charts,
-            )
-            .await
-            .unwrap(),
-        );
+        created.push(add_alert(&charts, "ada", id, "cpu").await.unwrap());
     }
     assert!(matches!(
-        create_alert(
-            &caller("ada"),
-            id,
-            alert_command("cpu"),
-            &clock(),
-            &NoPause,
-            &charts
-        )
-        .await,
+        add_alert(&charts, "ada", id, "cpu").await,
         Err(CreateAlertError::TooManyAlerts(_))
     ));
     assert!(matches!(
-        create_alert(
-            &caller("eve"),
-            id,
-            alert_command("cpu"),
-            &clock(),
-            &NoPause,
-            &charts
-        )
-        .await,
+        add_alert(&charts, "eve", id, "cpu").await,
         Err(CreateAlertError::ChartNotFound(_))
     ));
 
