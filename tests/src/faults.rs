@@ -27,6 +27,8 @@ pub enum Fault {
     ServerError,
     /// The request reaches the server and is carried out; its reply is lost on the way back.
     LostReply,
+    /// Nothing: the call goes through (to aim a fault at a later call of the operation).
+    Pass,
 }
 
 #[derive(Debug, Default)]
@@ -132,8 +134,16 @@ fn dynamodb_error(status: u16, kind: &str, extra: serde_json::Value) -> HttpResp
     response
 }
 
-/// A cancellation with one `TransactionConflict` reason per write of the request.
+/// A cancellation with one `TransactionConflict` reason per write of a transaction; for a
+/// single write, `TransactionConflictException`: a transaction holds its item.
 fn conflict(request: &HttpRequest) -> HttpResponse {
+    if operation(request) != "TransactWriteItems" {
+        return dynamodb_error(
+            400,
+            "TransactionConflictException",
+            serde_json::json!({"message": "Transaction is ongoing for the item"}),
+        );
+    }
     let writes = request
         .body()
         .bytes()
@@ -154,7 +164,7 @@ impl HttpConnector for FaultyConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let fault = self.faults.take(&operation(&request));
         let response = match fault {
-            None => return self.inner.call(request),
+            None | Some(Fault::Pass) => return self.inner.call(request),
             Some(Fault::Conflict) => conflict(&request),
             Some(Fault::Throttling) => dynamodb_error(
                 400,

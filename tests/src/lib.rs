@@ -143,15 +143,16 @@ pub fn chart_items(
         .collect();
     chart.add_series(&names).expect("at most 20 series");
     let mut items = Vec::new();
+    let mut data = Vec::new();
     for name in &names {
-        let mut data = Series::new(chart.id(), name.clone());
-        data.append(points);
-        items.push(new_item(&data).expect("a series item"));
+        data.push(Series::new(name.clone(), points.iter().copied()));
         chart.add_alert().expect("at most 50 alerts");
         let alert = Alert::new(&chart, alert(name.as_str()), created);
         items.push(new_item(&alert).expect("an alert item"));
     }
-    items.push(new_item(&chart).expect("a chart item"));
+    items.extend(
+        adapters::monitoring::points::seeded_items(&chart, &data).expect("the chart's items"),
+    );
     items
 }
 
@@ -323,6 +324,12 @@ pub fn error_fields(problem: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The fields a 400 answer names, sorted; panics on any other status.
+pub fn rejected_fields((status, problem): (u16, Value)) -> Vec<String> {
+    assert_eq!(status, 400, "{problem}");
+    sorted_error_fields(&problem)
 }
 
 /// The `field`s named by a problem document's `errors`, sorted.

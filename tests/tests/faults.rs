@@ -12,7 +12,8 @@ use adapters::lambda::ChartOwnerDeps;
 use adapters::monitoring::DynamoMonitoringRepository;
 use adapters::orders::DynamoOrderRepository;
 use domain::catalog::ProductRepository;
-use domain::{Currency, ProductId};
+use domain::monitoring::ChartStore;
+use domain::{ChartId, Currency, ProductId, Slug};
 use integration_tests::{
     Fault, Faults, Stack, event, on_resource, parts, request, with_body, with_claims,
     with_path_param,
@@ -250,14 +251,43 @@ async fn monitoring_writes_survive_lost_replies_and_report_lasting_conflicts_as_
             Some(owner()),
         )
     };
-    faults.inject("TransactWriteItems", Fault::LostReply, 1);
-    let (status, body, _) =
-        answer(record_points::handle(request(&record(1.0)), &charts(&stack, &faults)).await);
-    assert_eq!((status, &body["accepted"]), (200, &json!(1)), "{body}");
-
-    faults.inject("TransactWriteItems", Fault::Conflict, 4);
-    busy(answer(
+    let recorded = |reply: (u16, Value, Option<String>)| {
+        let (status, body, _) = reply;
+        assert_eq!((status, &body["accepted"]), (200, &json!(1)), "{body}");
+    };
+    // The first point adds the series to the chart: the counter's update finds it unknown,
+    // the chart's save loses its reply (its retry meets the saved version, the chart is read
+    // again and the series is there), then the point is counted and put.
+    faults
+        .inject("UpdateItem", Fault::Pass, 1)
+        .inject("UpdateItem", Fault::LostReply, 1);
+    recorded(answer(
+        record_points::handle(request(&record(1.0)), &charts(&stack, &faults)).await,
+    ));
+    // The counter's reply lost: its retry counts again, leaving a number unused, not a point.
+    faults.inject("UpdateItem", Fault::LostReply, 1);
+    recorded(answer(
         record_points::handle(request(&record(2.0)), &charts(&stack, &faults)).await,
+    ));
+    faults.inject("BatchWriteItem", Fault::LostReply, 1);
+    recorded(answer(
+        record_points::handle(request(&record(3.0)), &charts(&stack, &faults)).await,
+    ));
+    assert_eq!(faults.pending(), 0, "every injected fault was met");
+    let id = ChartId::parse(&chart).unwrap();
+    let series = Slug::parse("p99").unwrap();
+    let stored = charts(&stack, &Faults::default())
+        .charts
+        .series(&id, &[series], 1000)
+        .await
+        .unwrap();
+    let values: Vec<f64> = stored[0].points().map(|p| p.value).collect();
+    assert_eq!(values, [1.0, 2.0, 3.0], "each point kept once, in order");
+
+    // A transaction holds the chart item: the counter's update conflicts, the caller retries.
+    faults.inject("UpdateItem", Fault::Conflict, 1);
+    busy(answer(
+        record_points::handle(request(&record(4.0)), &charts(&stack, &faults)).await,
     ));
 
     let alert = with_claims(

@@ -11,8 +11,8 @@ use domain::monitoring::{
 };
 use domain::{AlertId, ChartId, Clock, SystemClock, Timestamp};
 use integration_tests::{
-    Stack, alert_above, chart_items, error_fields, event, parts, request, sent_emails, with_body,
-    with_claims, with_path_param, with_query, with_repeated_param,
+    Stack, alert_above, chart_items, error_fields, event, parts, rejected_fields, request,
+    sent_emails, with_body, with_claims, with_path_param, with_query, with_repeated_param,
 };
 use serde_json::{Value, json};
 
@@ -73,6 +73,22 @@ impl Monitor {
     }
 
     async fn record(&self, owner: &str, chart: &str, points: Value) -> (u16, Value) {
+        self.record_with(self.charts(), owner, chart, points).await
+    }
+
+    /// The status of recording one point.
+    async fn record_one(&self, owner: &str, chart: &str, series: &str, value: f64) -> u16 {
+        let point = json!([{"series": series, "value": value}]);
+        self.record(owner, chart, point).await.0
+    }
+
+    async fn record_with(
+        &self,
+        charts: DynamoMonitoringRepository,
+        owner: &str,
+        chart: &str,
+        points: Value,
+    ) -> (u16, Value) {
         let event = with_claims(
             with_body(
                 with_path_param(
@@ -86,7 +102,7 @@ impl Monitor {
             Some(claims(owner)),
         );
         let deps = record_points::Deps {
-            charts: self.charts(),
+            charts,
             auth: AuthMode::Jwt,
         };
         parts(&record_points::handle(request(&event), &deps).await)
@@ -193,6 +209,16 @@ impl Monitor {
             auth: AuthMode::Jwt,
         };
         parts(&mute_alert::handle(request(&event), &deps).await)
+    }
+
+    /// Every series of a chart, with all the points it keeps.
+    async fn stored_series(&self, chart: &str) -> Vec<domain::monitoring::Series> {
+        let id = ChartId::parse(chart).unwrap();
+        let (stored, _) = self.charts().get_chart(&id).await.unwrap().unwrap();
+        self.charts()
+            .series(&id, stored.series_names(), 1000)
+            .await
+            .unwrap()
     }
 
     fn deps(&self, sender: &str) -> evaluate_alerts::Deps {
@@ -349,13 +375,7 @@ async fn chart_requests_are_validated() {
 async fn points_are_the_owners_to_record_and_are_validated() {
     let monitor = Monitor::new().await;
     let chart = monitor.create_chart("ada", "Latency").await;
-    assert_eq!(
-        monitor
-            .record("eve", &chart, json!([{"series": "p99", "value": 1}]))
-            .await
-            .0,
-        404
-    );
+    assert_eq!(monitor.record_one("eve", &chart, "p99", 1.0).await, 404);
     assert_eq!(
         monitor
             .record(
@@ -375,15 +395,12 @@ async fn points_are_the_owners_to_record_and_are_validated() {
         400
     );
     let future = now().saturating_add(minutes(10)).to_string();
-    let (status, problem) = monitor
-        .record("ada", &chart, json!([{"series": "P 99", "value": 1}, {"series": "ok", "value": "high"}, {"series": "ok", "value": 1, "at": future}, {"series": "ok"}]))
-        .await;
-    assert_eq!(status, 400);
+    let points = json!([{"series": "P 99", "value": 1}, {"series": "ok", "value": "high"}, {"series": "ok", "value": 1, "at": future}, {"series": "ok"}]);
     assert_eq!(
-        error_fields(&problem),
+        rejected_fields(monitor.record("ada", &chart, points).await),
         [
-            "points[1].value",
             "points[0].series",
+            "points[1].value",
             "points[2].at",
             "points[3].value"
         ]
@@ -412,14 +429,7 @@ async fn the_largest_legal_chart_stays_bounded() {
             assert_eq!(status, 200, "{body}");
         }
     }
-    let id = ChartId::parse(&chart).unwrap();
-    let series = monitor
-        .charts()
-        .load_for_evaluation(&id)
-        .await
-        .unwrap()
-        .unwrap()
-        .series;
+    let series = monitor.stored_series(&chart).await;
     assert_eq!(series.len(), 20);
     for s in &series {
         assert_eq!(s.len(), 1000);
@@ -462,15 +472,8 @@ async fn concurrent_points_on_one_chart_are_never_lost() {
         let (status, body) = joined.unwrap();
         assert_eq!(status, 200, "{body}");
     }
-    let id = ChartId::parse(&chart).unwrap();
-    let contents = monitor
-        .charts()
-        .load_for_evaluation(&id)
-        .await
-        .unwrap()
-        .unwrap();
-    let series = contents.series;
-    assert_eq!(contents.chart.series_names().len(), 9);
+    let series = monitor.stored_series(&chart).await;
+    assert_eq!(series.len(), 9);
     let shared = series
         .iter()
         .find(|s| s.name().as_str() == "shared")
@@ -483,13 +486,10 @@ async fn concurrent_points_on_one_chart_are_never_lost() {
 async fn alerts_are_validated_bounded_and_listed_in_pages() {
     let monitor = Monitor::new().await;
     let chart = monitor.create_chart("ada", "Alerts").await;
-    let (status, problem) = monitor
-        .alert("ada", &chart, &json!({"series": "p99", "condition": {"op": "above", "threshold": "x"}, "window": 0, "message": "{host} is down"}))
-        .await;
-    assert_eq!(status, 400);
+    let alert = json!({"series": "p99", "condition": {"op": "above", "threshold": "x"}, "window": 0, "message": "{host} is down"});
     assert_eq!(
-        error_fields(&problem),
-        ["condition.threshold", "condition.op", "window", "message"]
+        rejected_fields(monitor.alert("ada", &chart, &alert).await),
+        ["condition.op", "condition.threshold", "message", "window"]
     );
     let (status, problem) = monitor
         .alert("ada", &chart, &json!({"series": "p99", "message": "x"}))
@@ -781,9 +781,7 @@ async fn muted_alerts_are_left_out_and_come_back() {
 async fn a_firing_alert_is_not_resent_before_the_repeat_interval() {
     let monitor = Monitor::new().await;
     let chart = monitor.create_chart("ada", "Repeat").await;
-    monitor
-        .record("ada", &chart, json!([{"series": "p99", "value": 900}]))
-        .await;
+    assert_eq!(monitor.record_one("ada", &chart, "p99", 900.0).await, 200);
     let alert = monitor.firing_alert("ada", &chart, "p99", "slow").await;
     let start = now();
     assert_eq!(monitor.tick("r1", start).await["reports_sent"], 1);
@@ -821,9 +819,7 @@ async fn a_firing_alert_is_not_resent_before_the_repeat_interval() {
 async fn a_resolved_alert_is_reported_and_no_data_is_quiet() {
     let monitor = Monitor::new().await;
     let chart = monitor.create_chart("ada", "Resolve").await;
-    monitor
-        .record("ada", &chart, json!([{"series": "p99", "value": 900}]))
-        .await;
+    assert_eq!(monitor.record_one("ada", &chart, "p99", 900.0).await, 200);
     let alert = monitor
         .firing_alert("ada", &chart, "p99", "p99 at {value}")
         .await;
@@ -832,9 +828,7 @@ async fn a_resolved_alert_is_reported_and_no_data_is_quiet() {
         .await;
     let start = now();
     monitor.tick("s1", start).await;
-    monitor
-        .record("ada", &chart, json!([{"series": "p99", "value": 10}]))
-        .await;
+    assert_eq!(monitor.record_one("ada", &chart, "p99", 10.0).await, 200);
     let summary = monitor.tick("s2", start.saturating_add(minutes(1))).await;
     assert_eq!(
         (summary["firing"].clone(), summary["reports_sent"].clone()),
@@ -870,9 +864,7 @@ async fn a_resolved_alert_is_reported_and_no_data_is_quiet() {
 async fn the_same_tick_delivered_twice_sends_once() {
     let monitor = Monitor::new().await;
     let chart = monitor.create_chart("ada", "Twice").await;
-    monitor
-        .record("ada", &chart, json!([{"series": "p99", "value": 900}]))
-        .await;
+    assert_eq!(monitor.record_one("ada", &chart, "p99", 900.0).await, 200);
     monitor.firing_alert("ada", &chart, "p99", "slow").await;
     let at = now();
     assert_eq!(monitor.tick("same", at).await["reports_sent"], 1);
@@ -885,9 +877,7 @@ async fn the_same_tick_delivered_twice_sends_once() {
 async fn a_refused_email_keeps_the_charts_state_for_the_next_tick() {
     let monitor = Monitor::new().await;
     let chart = monitor.create_chart("ada", "Refused").await;
-    monitor
-        .record("ada", &chart, json!([{"series": "p99", "value": 900}]))
-        .await;
+    assert_eq!(monitor.record_one("ada", &chart, "p99", 900.0).await, 200);
     let alert = monitor.firing_alert("ada", &chart, "p99", "slow").await;
     let unverified = monitor.deps("nobody-verified-this@example.org");
     let at = now();
@@ -1023,19 +1013,21 @@ async fn a_tick_over_hundreds_of_charts_makes_a_fixed_number_of_calls_per_chart(
         (json!(count), json!(count))
     );
     let listing = 16; // one page per shard at this size
+    // Per chart: its alerts and itself in one query, the newest points of its watched
+    // series in one batch read, then the tick's claim and the alerts' save.
     assert_eq!(
         calls.total(),
-        listing + 3 * count,
-        "list, then load + claim + save per reporting chart"
+        listing + 4 * count,
+        "list, then load + points + claim + save per reporting chart"
     );
 
-    // A quiet tick reads each chart once and writes nothing.
+    // A quiet tick reads each chart and its series, and writes nothing.
     calls.reset();
     let summary = monitor
         .tick_with(&deps, "fleet-2", at.saturating_add(minutes(1)), json!({}))
         .await;
     assert_eq!(summary["reports_sent"], 0);
-    assert_eq!(calls.total(), listing + count);
+    assert_eq!(calls.total(), listing + 2 * count);
 }
 
 #[tokio::test]
@@ -1125,4 +1117,151 @@ async fn hostile_inputs_are_refused_with_a_400_not_a_500() {
         (status, error_fields(&problem)),
         (400, vec!["limit".to_owned()])
     );
+}
+
+/// Concurrent calls on one series, 10 then 30 at once: every call succeeds (none is refused
+/// as busy), every point is kept, and the series keeps its newest 1,000 once past them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ten_and_thirty_concurrent_calls_on_one_series_all_succeed_and_keep_every_point() {
+    let monitor = std::sync::Arc::new(Monitor::new().await);
+    let chart = monitor.create_chart("ada", "Hot").await;
+    assert_eq!(monitor.record_one("ada", &chart, "hot", -1.0).await, 200);
+    let mut sent = 1;
+    for (calls, per_call) in [(10, 10), (30, 30)] {
+        let mut tasks = tokio::task::JoinSet::new();
+        for call in 0..calls {
+            let (monitor, chart) = (monitor.clone(), chart.clone());
+            let points: Vec<Value> = (0..per_call)
+                .map(|i| json!({"series": "hot", "value": sent + call * per_call + i}))
+                .collect();
+            tasks.spawn(async move { monitor.record("ada", &chart, json!(points)).await });
+        }
+        while let Some(joined) = tasks.join_next().await {
+            let (status, body) = joined.unwrap();
+            assert_eq!(status, 200, "{body}");
+        }
+        sent += calls * per_call;
+    }
+    // 1 + 100 + 900 points: the newest 1,000 are kept, each once.
+    let series = monitor.stored_series(&chart).await;
+    let values: std::collections::BTreeSet<i64> = series[0]
+        .newest(1000)
+        .unwrap()
+        .iter()
+        .map(|v| *v as i64)
+        .collect();
+    assert_eq!((series[0].len(), values.len()), (1000, 1000));
+    assert!(
+        values.iter().all(|v| (0..1001).contains(v)),
+        "only points that were sent"
+    );
+    assert!(!values.contains(&-1), "the first point fell off");
+}
+
+/// An append writes its own points and one counter, whatever the series holds already: the
+/// same calls and items for a series of one point as for a full one.
+#[tokio::test]
+async fn appending_to_a_full_series_costs_what_appending_to_an_empty_one_does() {
+    let monitor = Monitor::new().await;
+    let chart = monitor.create_chart("ada", "Costs").await;
+    for batch in 0..2 {
+        let points: Vec<Value> = (0..500)
+            .map(|i| json!({"series": "full", "value": batch * 500 + i}))
+            .collect();
+        assert_eq!(monitor.record("ada", &chart, json!(points)).await.0, 200);
+    }
+    assert_eq!(monitor.record_one("ada", &chart, "empty", 0.0).await, 200);
+    let (store, calls) = monitor.stack.counted_store();
+    let mut costs = Vec::new();
+    for series in ["empty", "full"] {
+        let points: Vec<Value> = (0..30)
+            .map(|i| json!({"series": series, "value": i}))
+            .collect();
+        let charts = DynamoMonitoringRepository::new(store.clone());
+        let (status, body) = monitor
+            .record_with(charts, "ada", &chart, json!(points))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let tally = calls.take();
+        costs.push((tally.calls, tally.items_written, tally.items_read));
+    }
+    assert_eq!(costs[0], costs[1], "empty, then full");
+    let (calls, written, read) = &costs[0];
+    assert_eq!(
+        calls,
+        &["UpdateItem", "BatchWriteItem", "BatchWriteItem"],
+        "the counter, then the points in batches of 25"
+    );
+    assert_eq!(
+        (*written, *read),
+        (31, 0),
+        "its 30 points and the counter; nothing read"
+    );
+    let full = &monitor.stored_series(&chart).await;
+    let full = full.iter().find(|s| s.name().as_str() == "full").unwrap();
+    assert_eq!(full.len(), 1000);
+    assert_eq!(full.newest(1), Some(&[29.0][..]));
+}
+
+/// The first round kept a series' points as two columns in one `SERIES#` item: such a chart
+/// reads as before, and its first append moves those points into the ring.
+#[tokio::test]
+async fn a_chart_from_before_the_ring_is_read_then_moved_into_it() {
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct ColumnSeries {
+        chart_id: ChartId,
+        name: domain::Slug,
+        at: Vec<i64>,
+        values: Vec<String>,
+    }
+    impl adapters::store::Document for ColumnSeries {
+        const ENTITY: &'static str = "series";
+        const SCHEMA_VERSION: u32 = 1;
+        fn key(&self) -> adapters::store::Key {
+            adapters::store::Key::new(
+                format!("CHART#{}", self.chart_id),
+                format!("SERIES#{}", self.name),
+            )
+        }
+    }
+
+    let monitor = Monitor::new().await;
+    let chart = monitor.create_chart("ada", "Old").await;
+    assert_eq!(monitor.record_one("ada", &chart, "p99", 0.0).await, 200);
+    // Back to the first round's layout: no counters, no slots, the points in columns.
+    let store = monitor.stack.store();
+    let key = |sk: &str| adapters::store::Key::new(format!("CHART#{chart}"), sk);
+    monitor
+        .stack
+        .dynamodb()
+        .update_item()
+        .table_name(&monitor.stack.table)
+        .set_key(Some(key("CHART").to_item()))
+        .update_expression("REMOVE seqs")
+        .send()
+        .await
+        .unwrap();
+    store.batch_delete(&[key("POINT#p99#0000")]).await.unwrap();
+    let start = now().saturating_sub(minutes(10)).unix_millis();
+    let column = ColumnSeries {
+        chart_id: ChartId::parse(&chart).unwrap(),
+        name: domain::Slug::parse("p99").unwrap(),
+        at: vec![start, start + 1, start + 2],
+        values: vec!["1".into(), "2".into(), "3".into()],
+    };
+    let column = adapters::store::new_item(&column).unwrap();
+    store.batch_put(vec![column]).await.unwrap();
+
+    let values = |series: Vec<domain::monitoring::Series>| -> Vec<f64> {
+        series[0].points().map(|p| p.value).collect()
+    };
+    assert_eq!(values(monitor.stored_series(&chart).await), [1.0, 2.0, 3.0]);
+
+    assert_eq!(monitor.record_one("ada", &chart, "p99", 4.0).await, 200);
+    assert_eq!(
+        values(monitor.stored_series(&chart).await),
+        [1.0, 2.0, 3.0, 4.0]
+    );
+    let old = store.get_item(&key("SERIES#p99")).await.unwrap();
+    assert!(old.is_none(), "the column item is gone");
 }

@@ -11,8 +11,8 @@ use domain::catalog::ProductRepository;
 use domain::order::{IdempotencyKey, IdempotencyStore, KeyState, Outbox};
 use domain::{Currency, CustomerId, ProductId, Timestamp};
 use integration_tests::{
-    EventTap, Stack, error_fields, event, on_resource, parts, request, sorted_error_fields,
-    with_body, with_claims, with_path_param,
+    EventTap, Stack, error_fields, event, on_resource, parts, rejected_fields, request, with_body,
+    with_claims, with_path_param,
 };
 use serde_json::{Value, json};
 
@@ -239,10 +239,8 @@ async fn duplicate_lines_are_merged() {
 async fn line_and_quantity_bounds() {
     let shop = Shop::new().await;
     let mug = shop.product("Mug", "1.00", 5000, true).await;
-    let (status, problem) = shop.create("ada", &lines(&[(mug, 0), (mug, 1001)])).await;
-    assert_eq!(status, 400);
     assert_eq!(
-        error_fields(&problem),
+        rejected_fields(shop.create("ada", &lines(&[(mug, 0), (mug, 1001)])).await),
         ["items[0].quantity", "items[1].quantity"]
     );
     let (status, problem) = shop.create("ada", &json!({"items": []})).await;
@@ -250,15 +248,10 @@ async fn line_and_quantity_bounds() {
         (status, error_fields(&problem)),
         (400, vec!["items".to_owned()])
     );
-    let (status, problem) = shop
-        .create(
-            "ada",
-            &json!({"items": [{"product_id": "nope", "quantity": "1", "extra": true}], "note": 1}),
-        )
-        .await;
-    assert_eq!(status, 400);
+    let body =
+        json!({"items": [{"product_id": "nope", "quantity": "1", "extra": true}], "note": 1});
     assert_eq!(
-        sorted_error_fields(&problem),
+        rejected_fields(shop.create("ada", &body).await),
         [
             "items[0].extra",
             "items[0].product_id",

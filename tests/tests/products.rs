@@ -6,8 +6,8 @@ use adapters::config::AuthMode;
 use adapters::http::respond;
 use domain::Currency;
 use integration_tests::{
-    Stack, error_fields, event, parts, request, sorted_error_fields, with_body, with_claims,
-    with_path_param,
+    Stack, error_fields, event, parts, rejected_fields, request, sorted_error_fields, with_body,
+    with_claims, with_path_param,
 };
 use serde_json::{Value, json};
 
@@ -119,10 +119,8 @@ async fn every_invalid_field_is_listed_at_once() {
 async fn wrong_types_and_missing_fields_are_named() {
     let stack = Stack::new().await;
     let body = json!({"name": 7, "price": 19.99, "stock": "5", "active": "yes"});
-    let (status, problem) = create(&stack, Some(admin_claims()), &body).await;
-    assert_eq!(status, 400);
     assert_eq!(
-        sorted_error_fields(&problem),
+        rejected_fields(create(&stack, Some(admin_claims()), &body).await),
         ["active", "category", "name", "price", "stock"]
     );
 }

@@ -5,8 +5,7 @@ use adapters::catalog::{DynamoProductRepository, DynamoProductSearch};
 use domain::catalog::{Product, ProductRepository};
 
 use integration_tests::{
-    Stack, error_fields, event, parts, request, sorted_error_fields, with_query,
-    with_repeated_param,
+    Stack, error_fields, event, parts, rejected_fields, request, with_query, with_repeated_param,
 };
 use serde_json::Value;
 use std::collections::HashSet;
@@ -200,22 +199,22 @@ async fn refusals() {
     assert_eq!(error_fields(&problem), ["min_price"]);
 
     let long_q = "x".repeat(101);
-    let (status, problem) = search(
-        &deps,
-        &[
-            ("q", long_q.as_str()),
-            ("category", "Shirts"),
-            ("min_price", "abc"),
-            ("in_stock", "maybe"),
-            ("sort", "name"),
-            ("limit", "101"),
-            ("colour", "blue"),
-        ],
-    )
-    .await;
-    assert_eq!(status, 400);
     assert_eq!(
-        sorted_error_fields(&problem),
+        rejected_fields(
+            search(
+                &deps,
+                &[
+                    ("q", long_q.as_str()),
+                    ("category", "Shirts"),
+                    ("min_price", "abc"),
+                    ("in_stock", "maybe"),
+                    ("sort", "name"),
+                    ("limit", "101"),
+                    ("colour", "blue"),
+                ],
+            )
+            .await
+        ),
         [
             "category",
             "colour",

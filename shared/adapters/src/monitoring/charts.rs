@@ -1,17 +1,21 @@
 //! The owner's requests on charts, series and alerts.
 
 use super::DynamoMonitoringRepository;
-use super::keys::{AlertRef, alert_key, alert_ref_key, chart_key, chart_partition, series_key};
+use super::keys::{AlertRef, alert_key, alert_ref_key, chart_key, chart_partition};
+use super::points::new_chart_attributes;
 use crate::store::{
-    ClientToken, Condition, Document, Query, SortKey, StoreError, Update, Versioned, Write,
-    attribute, decode, entity_of,
+    ClientToken, Condition, Query, SortKey, StoreError, Update, Versioned, Write, attribute,
 };
-use domain::monitoring::{Alert, Chart, ChartStore, Mute, PageError, PointsSnapshot, Series};
+use domain::monitoring::{
+    Alert, Appended, Chart, ChartStore, Mute, PageError, RecordPoints, Series,
+};
 use domain::{AlertId, ChartId, Cursor, CustomerId, Limit, Page, Slug, Unexpected};
 
 impl ChartStore for DynamoMonitoringRepository {
     async fn create_chart(&self, chart: &Chart) -> Result<(), Unexpected> {
-        self.store.create(chart).await?;
+        self.store
+            .create_with(chart, new_chart_attributes())
+            .await?;
         Ok(())
     }
 
@@ -20,63 +24,33 @@ impl ChartStore for DynamoMonitoringRepository {
         Ok(found.map(Versioned::into_pair))
     }
 
-    async fn load_for_points(
+    async fn append_points(
         &self,
-        id: &ChartId,
-        series: &[Slug],
-    ) -> Result<Option<PointsSnapshot>, Unexpected> {
-        let mut keys = vec![chart_key(id)];
-        keys.extend(series.iter().map(|name| series_key(id, name)));
-        let items = self.store.batch_get_items(&keys).await?;
-        let mut chart = None;
-        let mut found = Vec::new();
-        for item in items {
-            match entity_of(&item) {
-                Some(Chart::ENTITY) => {
-                    let v = decode::<Chart>(item)?;
-                    chart = Some((v.doc, v.version));
-                }
-                Some(Series::ENTITY) => {
-                    let v = decode::<Series>(item)?;
-                    found.push((v.doc, v.version));
-                }
-                _ => {}
-            }
-        }
-        Ok(chart.map(|(chart, chart_version)| PointsSnapshot {
-            chart,
-            chart_version,
-            series: found,
-        }))
+        owner: &CustomerId,
+        chart: &ChartId,
+        points: &RecordPoints,
+    ) -> Result<Appended, Unexpected> {
+        self.append(owner, chart, points).await
     }
 
-    async fn save_points(
+    async fn save_chart(&self, chart: &Chart, version: u64) -> Result<bool, Unexpected> {
+        match self.store.save(chart, version).await {
+            Ok(_) => Ok(true),
+            Err(StoreError::VersionConflict) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn series(
         &self,
-        chart: Option<(&Chart, u64)>,
-        series: &[(Series, Option<u64>)],
-    ) -> Result<bool, Unexpected> {
-        let table = self.store.table();
-        let mut writes = Vec::with_capacity(series.len() + 1);
-        for (s, version) in series {
-            writes.push(match version {
-                Some(v) => Write::save(s, *v, table)?,
-                None => Write::create(s, table)?,
-            });
-        }
-        if let Some((chart, version)) = chart {
-            writes.push(Write::save(chart, version, table)?);
-        }
-        // The request is the versions it writes over and what it writes there: concurrent
-        // calls over the same versions are told apart by their points.
-        let mut parts = vec!["points".to_owned()];
-        parts.extend(chart.map(|(c, v)| format!("{}@{v}", c.id())));
-        for (s, v) in series {
-            parts.push(format!("{}/{}@{v:?}", s.chart_id(), s.name()));
-            parts.push(serde_json::to_string(s).map_err(anyhow::Error::from)?);
-        }
-        let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
-        self.transact_unless_raced(writes, &ClientToken::of(&parts), |_| true)
-            .await
+        chart: &ChartId,
+        names: &[Slug],
+        newest: usize,
+    ) -> Result<Vec<Series>, Unexpected> {
+        let Some(item) = self.store.get_item(&chart_key(chart)).await? else {
+            return Ok(Vec::new());
+        };
+        self.read_series(&item, chart, names, newest).await
     }
 
     async fn add_alert(

@@ -3,11 +3,12 @@
 use super::DynamoMonitoringRepository;
 use super::keys::{TickMark, chart_partition, shard_partition};
 use crate::store::{
-    ClientToken, Condition, Document, Index, Query, Update, Write, attribute, decode, entity_of,
+    ClientToken, Condition, Document, Index, Query, SortKey, Update, Write, attribute, decode,
+    entity_of,
 };
 use aws_sdk_dynamodb::types::AttributeValue;
-use domain::monitoring::{Alert, Chart, ChartContents, EvaluationStore, Series};
-use domain::{ChartId, Cursor, Limit, Unexpected};
+use domain::monitoring::{Alert, Chart, ChartContents, EvaluationStore};
+use domain::{ChartId, Cursor, Limit, Slug, Unexpected};
 
 /// Charts a page of the tick's listing holds.
 const CHARTS_PAGE: u16 = 100;
@@ -30,34 +31,50 @@ impl EvaluationStore for DynamoMonitoringRepository {
     }
 
     async fn load_for_evaluation(&self, id: &ChartId) -> Result<Option<ChartContents>, Unexpected> {
-        let query = Query::table(chart_partition(id));
+        // The chart and its alerts: `ALERT#...` and `CHART` sort next to each other.
+        let query = Query::table(chart_partition(id))
+            .sort(SortKey::Between("ALERT#".into(), "CHART".into()));
         let mut chart = None;
-        let mut series = Vec::new();
         let mut alerts = Vec::new();
         let mut start = None;
-        // A chart's partition is bounded (1 chart, 20 series, 50 alerts): one or two pages.
-        for _ in 0..4 {
+        loop {
             let (items, next) = self.store.query_items(&query, 1000, start.take()).await?;
             for item in items {
                 match entity_of(&item) {
-                    Some(Chart::ENTITY) => chart = Some(decode::<Chart>(item)?.doc),
-                    Some(Series::ENTITY) => series.push(decode::<Series>(item)?.doc),
+                    Some(Chart::ENTITY) => chart = Some((decode::<Chart>(item.clone())?.doc, item)),
                     Some(Alert::ENTITY) => alerts.push(decode::<Alert>(item)?.doc),
                     _ => {}
                 }
             }
             match next {
                 Some(key) => start = Some(key),
-                None => {
-                    return Ok(chart.map(|chart| ChartContents {
-                        chart,
-                        series,
-                        alerts,
-                    }));
-                }
+                None => break,
             }
         }
-        Err(anyhow::anyhow!("chart {id} spans more pages than its bounds allow").into())
+        let Some((chart, chart_item)) = chart else {
+            return Ok(None);
+        };
+        // Each watched series, as far back as the widest window over it.
+        let mut windows: Vec<(Slug, usize)> = Vec::new();
+        for alert in &alerts {
+            let (name, window) = alert.watches();
+            match windows.iter_mut().find(|(n, _)| n == name) {
+                Some((_, widest)) => *widest = (*widest).max(window),
+                None => windows.push((name.clone(), window)),
+            }
+        }
+        let mut series = Vec::new();
+        for (name, window) in windows {
+            series.extend(
+                self.read_series(&chart_item, id, std::slice::from_ref(&name), window)
+                    .await?,
+            );
+        }
+        Ok(Some(ChartContents {
+            chart,
+            series,
+            alerts,
+        }))
     }
 
     async fn claim_tick(&self, chart: &ChartId, tick: &str) -> Result<bool, Unexpected> {

@@ -1,8 +1,8 @@
 //! Monitoring's items and their keys (the table is in the module docs of [`super`]).
 
 use crate::store::{Document, IndexKeys, Key};
-use domain::monitoring::{Alert, Chart, Series, shard_of};
-use domain::{AlertId, ChartId, CustomerId, Slug};
+use domain::monitoring::{Alert, Chart, shard_of};
+use domain::{AlertId, ChartId, CustomerId};
 use serde::{Deserialize, Serialize};
 
 pub(super) fn chart_partition(id: &ChartId) -> String {
@@ -11,10 +11,6 @@ pub(super) fn chart_partition(id: &ChartId) -> String {
 
 pub(super) fn chart_key(id: &ChartId) -> Key {
     Key::new(chart_partition(id), "CHART")
-}
-
-pub(super) fn series_key(chart: &ChartId, name: &Slug) -> Key {
-    Key::new(chart_partition(chart), format!("SERIES#{name}"))
 }
 
 pub(super) fn alert_key(chart: &ChartId, alert: &AlertId) -> Key {
@@ -47,15 +43,6 @@ impl Document for Chart {
                 )
             }),
         }
-    }
-}
-
-impl Document for Series {
-    const ENTITY: &'static str = "series";
-    const SCHEMA_VERSION: u32 = 1;
-
-    fn key(&self) -> Key {
-        series_key(&self.chart_id(), self.name())
     }
 }
 

@@ -1,23 +1,23 @@
-//! Monitoring on DynamoDB: [`DynamoMonitoringRepository`] keeps charts, series and alerts
-//! ([`keys`]) for the owner's requests ([`charts`]) and for the scheduled evaluation
-//! ([`evaluation`]).
+//! Monitoring on DynamoDB: [`DynamoMonitoringRepository`] keeps charts, their points and
+//! alerts ([`keys`], [`points`]) for the owner's requests ([`charts`]) and for the scheduled
+//! evaluation ([`evaluation`]).
 //!
 //! | item | pk | sk | index |
 //! |---|---|---|---|
 //! | chart | `CHART#<id>` | `CHART` | gsi2 `CHARTS_WITH_ALERTS#<shard>` / `CHART#<id>` once it has alerts |
-//! | series | `CHART#<id>` | `SERIES#<name>` | |
+//! | point | `CHART#<id>` | `POINT#<series>#<slot>` | (a ring of 1,000 slots per series: [`points`]) |
 //! | alert | `CHART#<id>` | `ALERT#<id>` | |
 //! | alert reference | `ALERT#<id>` | `ALERT` | (the chart and owner of an alert, for mutes by alert id) |
 //! | tick mark | `CHART#<id>` | `TICK` | (the last tick that sent this chart's report) |
 //!
-//! A chart's partition holds everything its evaluation needs, so one query reads it. A series
-//! keeps its points as two columns (times, values): a full series is about 30 KB, a full chart
-//! (20 series, 50 alerts) well under a megabyte across its items, and no item nears DynamoDB's
-//! 400 KB limit.
+//! An evaluation reads the chart and its alerts in one query (`ALERT#...` and `CHART` sort
+//! together), then the newest points of the watched series: for alerts' usual short windows,
+//! one batch read of their slots.
 
 mod charts;
 mod evaluation;
 pub mod keys;
+pub mod points;
 
 use crate::store::{ClientToken, DocumentStore, StoreError, Write};
 use domain::Unexpected;

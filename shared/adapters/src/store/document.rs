@@ -27,7 +27,7 @@ impl Key {
         }
     }
 
-    pub(crate) fn to_item(&self) -> Item {
+    pub fn to_item(&self) -> Item {
         HashMap::from([
             (PK.to_owned(), AttributeValue::S(self.pk.clone())),
             (SK.to_owned(), AttributeValue::S(self.sk.clone())),

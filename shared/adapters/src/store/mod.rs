@@ -22,6 +22,7 @@ use anyhow::{Context, anyhow};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     DeleteRequest, KeysAndAttributes, PutRequest, ReturnValue, ReturnValuesOnConditionCheckFailure,
     WriteRequest,
@@ -74,7 +75,18 @@ impl DocumentStore {
     /// finds the item there: an item holding exactly this document at version 1 is taken as
     /// this create's own, and answered as the success it was.
     pub async fn create<T: Document + Clone>(&self, doc: &T) -> Result<Versioned<T>, StoreError> {
-        let item = item_of(doc)?;
+        self.create_with(doc, Item::new()).await
+    }
+
+    /// [`DocumentStore::create`], with attributes of the store's own beside the document
+    /// (counters an update keeps apart from `data`).
+    pub async fn create_with<T: Document + Clone>(
+        &self,
+        doc: &T,
+        extra: Item,
+    ) -> Result<Versioned<T>, StoreError> {
+        let mut item = item_of(doc)?;
+        item.extend(extra);
         let data = item.get(codec::DATA).cloned();
         let result = self
             .client
@@ -112,8 +124,9 @@ impl DocumentStore {
         }
     }
 
-    /// The document under `key`, read consistently; `None` when there is none.
-    pub async fn get<T: Document>(&self, key: &Key) -> Result<Option<Versioned<T>>, StoreError> {
+    /// The raw item under `key`, read consistently, for what the store keeps beside a
+    /// document; `None` when there is none.
+    pub async fn get_item(&self, key: &Key) -> Result<Option<Item>, StoreError> {
         let output = self
             .client
             .get_item()
@@ -122,8 +135,13 @@ impl DocumentStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| sdk_error(e, || format!("reading a {}", T::ENTITY)))?;
-        output.item.map(decode).transpose()
+            .map_err(|e| sdk_error(e, || format!("reading {}", key.pk)))?;
+        Ok(output.item)
+    }
+
+    /// The document under `key`, read consistently; `None` when there is none.
+    pub async fn get<T: Document>(&self, key: &Key) -> Result<Option<Versioned<T>>, StoreError> {
+        self.get_item(key).await?.map(decode).transpose()
     }
 
     /// Saves a document read at `expected_version`. `VersionConflict`, with nothing written,
@@ -155,12 +173,35 @@ impl DocumentStore {
         decode(item).map(Some)
     }
 
+    /// Applies an update to attributes beside the document (counters), returning the updated
+    /// attributes; when its condition fails, `Err` with the item as it was (`None`: no item).
+    pub async fn update_attributes(
+        &self,
+        update: Update,
+    ) -> Result<Result<Item, Option<Item>>, StoreError> {
+        Ok(self
+            .update_item(update, Some(ReturnValue::UpdatedNew))
+            .await?
+            .map(Option::unwrap_or_default))
+    }
+
     /// One UpdateItem: `None` when its condition failed, else the item after it (when asked).
     async fn apply(
         &self,
         update: Update,
         return_item: bool,
     ) -> Result<Option<Option<Item>>, StoreError> {
+        let returns = return_item.then_some(ReturnValue::AllNew);
+        Ok(self.update_item(update, returns).await?.ok())
+    }
+
+    /// One UpdateItem returning `returns`; when its condition fails, `Err` with the item as it
+    /// was (`None`: no item), which DynamoDB returns at no extra cost.
+    async fn update_item(
+        &self,
+        update: Update,
+        returns: Option<ReturnValue>,
+    ) -> Result<Result<Option<Item>, Option<Item>>, StoreError> {
         let result = self
             .client
             .update_item()
@@ -169,14 +210,23 @@ impl DocumentStore {
             .update_expression(update.expression)
             .condition_expression(update.condition.expression)
             .set_expression_attribute_names(Some(update.condition.names))
-            .set_expression_attribute_values(Some(update.condition.values))
-            .set_return_values(return_item.then_some(ReturnValue::AllNew))
+            .set_expression_attribute_values(non_empty(update.condition.values))
+            .set_return_values(returns)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
-        Ok(
-            unless_condition_failed(result, || format!("updating {}", update.key.pk))?
-                .map(|output| output.attributes),
-        )
+        match result {
+            Ok(output) => Ok(Ok(output.attributes)),
+            Err(SdkError::ServiceError(failure))
+                if failure.err().is_conditional_check_failed_exception() =>
+            {
+                match failure.into_err() {
+                    UpdateItemError::ConditionalCheckFailedException(found) => Ok(Err(found.item)),
+                    _ => Ok(Err(None)),
+                }
+            }
+            Err(e) => Err(sdk_error(e, || format!("updating {}", update.key.pk))),
+        }
     }
 
     /// The documents under `keys` that exist, in no particular order. One round trip per 100
@@ -359,9 +409,10 @@ impl DocumentStore {
         self.batch_write(requests).await
     }
 
-    /// Writes documents' items with BatchWriteItem, 25 to a call, without conditions: for
-    /// loading data (seeding, imports), never for a request path, where `create` and
-    /// `transact` keep their guarantees.
+    /// Writes items with BatchWriteItem, 25 to a call, without conditions: for loading data
+    /// (seeding, imports) and for items that are meant to be overwritten (a series' ring of
+    /// points); where a write must not overwrite, `create` and `transact` keep their
+    /// guarantees.
     pub async fn batch_put(&self, items: Vec<Item>) -> Result<(), StoreError> {
         let requests = items
             .into_iter()

@@ -65,6 +65,16 @@ impl Update {
         }
     }
 
+    /// An update of attributes the store keeps beside a document (counters): the document's
+    /// version is left as it is, since the document did not change.
+    pub fn beside(key: Key, expression: &str, condition: Condition) -> Self {
+        Self {
+            key,
+            expression: expression.to_owned(),
+            condition,
+        }
+    }
+
     /// Rewrites a whole document (all but `created_at`) if it is still at `expected_version`.
     pub fn save<T: Document>(doc: &T, expected_version: u64) -> Result<Self, StoreError> {
         let mut set = vec!["#data = :data".to_owned(), "#schema = :schema".to_owned()];

@@ -1,8 +1,8 @@
 use super::support::{Broken, Failures, broken, lock};
 use crate::monitoring::evaluation::Report;
 use crate::monitoring::{
-    Alert, Chart, ChartContents, ChartStore, EvaluationStore, Mailer, Mute, PageError,
-    PointsSnapshot, Series, shard_of,
+    Alert, Appended, Chart, ChartContents, ChartStore, EvaluationStore, MAX_POINTS_PER_SERIES,
+    Mailer, Mute, PageError, Point, RecordPoints, Series, shard_of,
 };
 use crate::{AlertId, ChartId, Cursor, CustomerId, Email, Limit, Page, Slug, Unexpected};
 use std::collections::{BTreeMap, HashMap};
@@ -14,7 +14,7 @@ use std::sync::Mutex;
 #[derive(Debug, Default)]
 pub struct InMemoryCharts {
     charts: Mutex<BTreeMap<ChartId, (Chart, u64)>>,
-    series: Mutex<HashMap<(ChartId, Slug), (Series, u64)>>,
+    points: Mutex<HashMap<(ChartId, Slug), Vec<Point>>>,
     alerts: Mutex<BTreeMap<AlertId, Alert>>,
     ticks: Mutex<HashMap<ChartId, String>>,
     failures: Failures,
@@ -33,10 +33,30 @@ impl InMemoryCharts {
         lock(&self.alerts).get(id).cloned()
     }
 
-    pub fn series(&self, chart: ChartId, name: &Slug) -> Option<Series> {
-        lock(&self.series)
-            .get(&(chart, name.clone()))
-            .map(|(s, _)| s.clone())
+    /// The newest `newest` points a series was sent (by arrival, as the table keeps them).
+    fn series_of(&self, chart: ChartId, name: &Slug, newest: usize) -> Option<Series> {
+        let points = lock(&self.points).get(&(chart, name.clone())).cloned()?;
+        let skip = points.len().saturating_sub(newest);
+        Some(Series::new(name.clone(), points.into_iter().skip(skip)))
+    }
+
+    /// Saves `chart` if it is still at `version`; `false` when it was not (or `contend`).
+    fn save_at_version(
+        &self,
+        chart: &Chart,
+        version: u64,
+        op: &'static str,
+    ) -> Result<bool, Unexpected> {
+        self.failures.check(op)?;
+        if self.failures.check("contend").is_err() {
+            return Ok(false);
+        }
+        let mut charts = lock(&self.charts);
+        if charts.get(&chart.id()).is_none_or(|(_, v)| *v != version) {
+            return Ok(false);
+        }
+        charts.insert(chart.id(), (chart.clone(), version + 1));
+        Ok(true)
     }
 }
 
@@ -52,59 +72,49 @@ impl ChartStore for InMemoryCharts {
         Ok(lock(&self.charts).get(id).cloned())
     }
 
-    async fn load_for_points(
+    async fn append_points(
         &self,
-        id: &ChartId,
-        names: &[Slug],
-    ) -> Result<Option<PointsSnapshot>, Unexpected> {
-        self.failures.check("load_for_points")?;
-        let Some((chart, chart_version)) = lock(&self.charts).get(id).cloned() else {
-            return Ok(None);
+        owner: &CustomerId,
+        chart: &ChartId,
+        points: &RecordPoints,
+    ) -> Result<Appended, Unexpected> {
+        self.failures.check("append_points")?;
+        let charts = lock(&self.charts);
+        let Some((stored, _)) = charts.get(chart).filter(|(c, _)| c.is_owned_by(owner)) else {
+            return Ok(Appended::NoChart);
         };
-        let stored = lock(&self.series);
-        let series = names
+        if points
+            .by_series
             .iter()
-            .filter_map(|name| stored.get(&(*id, name.clone())).cloned())
-            .collect();
-        Ok(Some(PointsSnapshot {
-            chart,
-            chart_version,
-            series,
-        }))
+            .any(|(name, _)| !stored.series_names().contains(name))
+        {
+            return Ok(Appended::UnknownSeries);
+        }
+        let mut stored_points = lock(&self.points);
+        for (name, new) in &points.by_series {
+            let series = stored_points.entry((*chart, name.clone())).or_default();
+            series.extend_from_slice(new);
+            let drop = series.len().saturating_sub(MAX_POINTS_PER_SERIES);
+            series.drain(..drop);
+        }
+        Ok(Appended::Done)
     }
 
-    async fn save_points(
+    async fn save_chart(&self, chart: &Chart, version: u64) -> Result<bool, Unexpected> {
+        self.save_at_version(chart, version, "save_chart")
+    }
+
+    async fn series(
         &self,
-        chart: Option<(&Chart, u64)>,
-        series: &[(Series, Option<u64>)],
-    ) -> Result<bool, Unexpected> {
-        self.failures.check("save_points")?;
-        if self.failures.check("contend").is_err() {
-            return Ok(false);
-        }
-        let mut charts = lock(&self.charts);
-        let mut stored = lock(&self.series);
-        let chart_current =
-            chart.is_none_or(|(c, v)| charts.get(&c.id()).is_some_and(|(_, s)| *s == v));
-        let series_current = series.iter().all(|(s, v)| {
-            stored
-                .get(&(s.chart_id(), s.name().clone()))
-                .map(|(_, sv)| *sv)
-                == *v
-        });
-        if !chart_current || !series_current {
-            return Ok(false);
-        }
-        if let Some((c, v)) = chart {
-            charts.insert(c.id(), (c.clone(), v + 1));
-        }
-        for (s, v) in series {
-            stored.insert(
-                (s.chart_id(), s.name().clone()),
-                (s.clone(), v.unwrap_or(0) + 1),
-            );
-        }
-        Ok(true)
+        chart: &ChartId,
+        names: &[Slug],
+        newest: usize,
+    ) -> Result<Vec<Series>, Unexpected> {
+        self.failures.check("series")?;
+        Ok(names
+            .iter()
+            .filter_map(|name| self.series_of(*chart, name, newest))
+            .collect())
     }
 
     async fn add_alert(
@@ -113,15 +123,9 @@ impl ChartStore for InMemoryCharts {
         version: u64,
         alert: &Alert,
     ) -> Result<bool, Unexpected> {
-        self.failures.check("add_alert")?;
-        if self.failures.check("contend").is_err() {
+        if !self.save_at_version(chart, version, "add_alert")? {
             return Ok(false);
         }
-        let mut charts = lock(&self.charts);
-        if charts.get(&chart.id()).is_none_or(|(_, v)| *v != version) {
-            return Ok(false);
-        }
-        charts.insert(chart.id(), (chart.clone(), version + 1));
         lock(&self.alerts).insert(alert.id(), alert.clone());
         Ok(true)
     }
@@ -207,10 +211,10 @@ impl EvaluationStore for InMemoryCharts {
         let Some((chart, _)) = lock(&self.charts).get(id).cloned() else {
             return Ok(None);
         };
-        let series = lock(&self.series)
-            .values()
-            .filter(|(s, _)| s.chart_id() == *id)
-            .map(|(s, _)| s.clone())
+        let series = chart
+            .series_names()
+            .iter()
+            .filter_map(|name| self.series_of(*id, name, MAX_POINTS_PER_SERIES))
             .collect();
         let alerts = lock(&self.alerts)
             .values()

@@ -87,6 +87,11 @@ impl Alert {
         &self.owner_id
     }
 
+    /// The series it watches, and how many of its newest points an evaluation reads.
+    pub fn watches(&self) -> (&Slug, usize) {
+        (&self.series, usize::from(self.window))
+    }
+
     pub fn state(&self) -> AlertState {
         self.state
     }

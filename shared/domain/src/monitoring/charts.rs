@@ -4,8 +4,8 @@
 use super::alert::Alert;
 use super::alert_commands::{CreateAlert, MuteRequest};
 use super::chart::{Chart, CreateChart, TooManyAlerts, TooManySeries};
-use super::ports::{ChartStore, PageError};
-use super::series::{RecordPoints, Series};
+use super::ports::{Appended, ChartStore, PageError};
+use super::series::RecordPoints;
 use crate::{AlertId, Backoff, Caller, ChartId, Clock, Cursor, Limit, Page, Slug, Unexpected};
 
 /// Attempts of an optimistic read-modify-write, with backoff between them, before the caller
@@ -47,7 +47,8 @@ pub enum RecordPointsError {
     Unexpected(#[source] Unexpected),
 }
 
-/// Appends points to the owner's chart; concurrent calls never lose points.
+/// Appends points to the owner's chart; concurrent calls never lose points. A series the
+/// chart does not have yet joins it first (at most [`super::MAX_SERIES`]).
 pub async fn record_points(
     caller: &Caller,
     chart_id: ChartId,
@@ -60,35 +61,26 @@ pub async fn record_points(
         .iter()
         .map(|(name, _)| name.clone())
         .collect();
+    let fail = RecordPointsError::Unexpected;
     for attempt in 1..=ATTEMPTS {
-        if attempt > 1 {
-            backoff.pause(attempt - 1).await;
-        }
-        let snapshot = charts
-            .load_for_points(&chart_id, &names)
+        match charts
+            .append_points(&caller.customer_id, &chart_id, command)
             .await
-            .map_err(RecordPointsError::Unexpected)?
-            .filter(|s| s.chart.is_owned_by(&caller.customer_id))
-            .ok_or(RecordPointsError::ChartNotFound(chart_id))?;
-        let mut chart = snapshot.chart;
-        let chart_changed = chart.add_series(&names)?;
-        let mut updates = Vec::with_capacity(names.len());
-        for (name, points) in &command.by_series {
-            let (mut series, version) = match snapshot.series.iter().find(|(s, _)| s.name() == name)
-            {
-                Some((series, version)) => (series.clone(), Some(*version)),
-                None => (Series::new(chart_id, name.clone()), None),
-            };
-            series.append(points);
-            updates.push((series, version));
-        }
-        let chart_write = chart_changed.then_some((&chart, snapshot.chart_version));
-        if charts
-            .save_points(chart_write, &updates)
-            .await
-            .map_err(RecordPointsError::Unexpected)?
+            .map_err(fail)?
         {
-            return Ok(command.by_series.iter().map(|(_, p)| p.len()).sum());
+            Appended::Done => return Ok(command.by_series.iter().map(|(_, p)| p.len()).sum()),
+            Appended::NoChart => return Err(RecordPointsError::ChartNotFound(chart_id)),
+            Appended::UnknownSeries => {}
+        }
+        let (mut chart, version) = charts
+            .get_chart(&chart_id)
+            .await
+            .map_err(fail)?
+            .filter(|(c, _)| c.is_owned_by(&caller.customer_id))
+            .ok_or(RecordPointsError::ChartNotFound(chart_id))?;
+        if chart.add_series(&names)? && !charts.save_chart(&chart, version).await.map_err(fail)? {
+            // Another request changed the chart (another new series): read it again.
+            backoff.pause(attempt).await;
         }
     }
     Err(RecordPointsError::Contended)

@@ -28,7 +28,7 @@ pub use charts::{
     CreateAlertError, CreateChartError, ListAlertsError, MuteAlertError, RecordPointsError,
     create_alert, create_chart, list_alerts, mute_alert, record_points,
 };
-pub use ports::{ChartContents, ChartStore, EvaluationStore, Mailer, PageError, PointsSnapshot};
+pub use ports::{Appended, ChartContents, ChartStore, EvaluationStore, Mailer, PageError};
 pub use series::{
     MAX_FUTURE_SECONDS, MAX_POINTS_PER_CALL, MAX_POINTS_PER_SERIES, Point, PointInput,
     RecordPoints, Series,

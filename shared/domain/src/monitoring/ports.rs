@@ -3,21 +3,24 @@
 use super::alert::Alert;
 use super::chart::Chart;
 use super::evaluation::Report;
-use super::series::Series;
+use super::series::{RecordPoints, Series};
 use super::values::Mute;
 use crate::{AlertId, ChartId, Cursor, CustomerId, Email, Limit, Page, Slug, Unexpected};
 use std::future::Future;
 
-/// A chart and what a points write needs of it.
-#[derive(Debug, Clone)]
-pub struct PointsSnapshot {
-    pub chart: Chart,
-    pub chart_version: u64,
-    /// The requested series that exist, with their versions.
-    pub series: Vec<(Series, u64)>,
+/// What appending points found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Appended {
+    /// Every point was appended.
+    Done,
+    /// No such chart, or not the caller's: nothing was appended.
+    NoChart,
+    /// A series of the points is not one of the chart's yet: nothing was appended.
+    UnknownSeries,
 }
 
-/// Everything a chart's evaluation reads.
+/// Everything a chart's evaluation reads: the chart, its alerts, and the newest points of the
+/// series they watch (as many as the widest window over each).
 #[derive(Debug, Clone)]
 pub struct ChartContents {
     pub chart: Chart,
@@ -42,20 +45,32 @@ pub trait ChartStore: Send + Sync {
         id: &ChartId,
     ) -> impl Future<Output = Result<Option<(Chart, u64)>, Unexpected>> + Send;
 
-    /// The chart and those of `series` that exist, read consistently in one round trip.
-    fn load_for_points(
+    /// Appends the points to their series of `owner`'s chart, if every series is one of the
+    /// chart's. Concurrent appends to one chart all succeed; an append writes only its own
+    /// points (its cost does not grow with the points stored), and each series keeps its
+    /// newest [`super::MAX_POINTS_PER_SERIES`] points.
+    fn append_points(
         &self,
-        id: &ChartId,
-        series: &[Slug],
-    ) -> impl Future<Output = Result<Option<PointsSnapshot>, Unexpected>> + Send;
+        owner: &CustomerId,
+        chart: &ChartId,
+        points: &RecordPoints,
+    ) -> impl Future<Output = Result<Appended, Unexpected>> + Send;
 
-    /// Saves series (new ones have no version) and, when it changed, the chart, all at once
-    /// and only if none changed since they were read; `Ok(false)` when one did.
-    fn save_points(
+    /// Saves the chart's own fields (its name, its series' names, ...) if it is still at
+    /// `version`; `Ok(false)` when it changed since. Its points are not touched.
+    fn save_chart(
         &self,
-        chart: Option<(&Chart, u64)>,
-        series: &[(Series, Option<u64>)],
+        chart: &Chart,
+        version: u64,
     ) -> impl Future<Output = Result<bool, Unexpected>> + Send;
+
+    /// The newest `newest` points of each of `names` that has points, oldest first.
+    fn series(
+        &self,
+        chart: &ChartId,
+        names: &[Slug],
+        newest: usize,
+    ) -> impl Future<Output = Result<Vec<Series>, Unexpected>> + Send;
 
     /// Saves the chart (with its alert count raised) if still at `version`, and the alert,
     /// at once; `Ok(false)` when the chart changed since.

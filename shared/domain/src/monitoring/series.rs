@@ -1,42 +1,22 @@
 //! Series of points: a chart's numeric data, newest points kept.
 
 use super::chart::MAX_SERIES;
-use crate::{ChartId, Slug, Timestamp, Validation};
-use serde::{Deserialize, Serialize};
+use crate::{Slug, Timestamp, Validation};
 
 pub const MAX_POINTS_PER_SERIES: usize = 1000;
 pub const MAX_POINTS_PER_CALL: usize = 500;
 /// Points may be stamped at most this far ahead of the server's clock (clock skew).
 pub const MAX_FUTURE_SECONDS: i64 = 300;
 
-/// One series' newest points, oldest first. Stored as two parallel columns so that a full
-/// series (1,000 points) stays a few tens of kilobytes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The newest points of one series, oldest first by time. A chart keeps the last
+/// [`MAX_POINTS_PER_SERIES`] points each series was sent (newest by arrival, so that keeping
+/// them costs the same whatever is stored); earlier ones fall off.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Series {
-    chart_id: ChartId,
     name: Slug,
-    /// Unix milliseconds, ascending.
+    /// Unix milliseconds, ascending (equal times in their order of arrival).
     at: Vec<i64>,
-    /// Stored as text: any finite `f64` round-trips, where a stored number would be limited
-    /// to DynamoDB's range (about ±1e125).
-    #[serde(with = "values_as_text")]
     values: Vec<f64>,
-}
-
-mod values_as_text {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(values: &[f64], serializer: S) -> Result<S::Ok, S::Error> {
-        // Rust prints the shortest text that parses back to the same f64.
-        serializer.collect_seq(values.iter().map(|v| v.to_string()))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<f64>, D::Error> {
-        Vec::<String>::deserialize(deserializer)?
-            .iter()
-            .map(|text| text.parse::<f64>().map_err(serde::de::Error::custom))
-            .collect()
-    }
 }
 
 /// One point as sent: a finite value, a time.
@@ -47,17 +27,17 @@ pub struct Point {
 }
 
 impl Series {
-    pub fn new(chart_id: ChartId, name: Slug) -> Self {
+    /// The series `name` holding the last [`MAX_POINTS_PER_SERIES`] of `points` (in their
+    /// order of arrival), sorted by time.
+    pub fn new(name: Slug, points: impl IntoIterator<Item = Point>) -> Self {
+        let mut points: Vec<Point> = points.into_iter().collect();
+        points.drain(..points.len().saturating_sub(MAX_POINTS_PER_SERIES));
+        points.sort_by_key(|p| p.at_millis);
         Self {
-            chart_id,
             name,
-            at: Vec::new(),
-            values: Vec::new(),
+            at: points.iter().map(|p| p.at_millis).collect(),
+            values: points.iter().map(|p| p.value).collect(),
         }
-    }
-
-    pub fn chart_id(&self) -> ChartId {
-        self.chart_id
     }
 
     pub fn name(&self) -> &Slug {
@@ -77,20 +57,12 @@ impl Series {
         self.values.is_empty()
     }
 
-    /// Adds points and keeps the newest [`MAX_POINTS_PER_SERIES`] by time (equal times keep
-    /// their arrival order).
-    pub fn append(&mut self, points: &[Point]) {
-        let mut all: Vec<(i64, f64)> = self
-            .at
-            .iter()
-            .copied()
-            .zip(self.values.iter().copied())
-            .collect();
-        all.extend(points.iter().map(|p| (p.at_millis, p.value)));
-        all.sort_by_key(|(at, _)| *at);
-        let drop = all.len().saturating_sub(MAX_POINTS_PER_SERIES);
-        all.drain(..drop);
-        (self.at, self.values) = all.into_iter().unzip();
+    /// The points, oldest first.
+    pub fn points(&self) -> impl Iterator<Item = Point> + '_ {
+        self.at.iter().zip(&self.values).map(|(at, value)| Point {
+            at_millis: *at,
+            value: *value,
+        })
     }
 
     /// The newest `n` values, oldest first; `None` when there are fewer.
@@ -186,72 +158,44 @@ mod tests {
     use crate::monitoring::test_data::slug;
     use proptest::prelude::*;
 
-    #[test]
-    fn values_round_trip_exactly_through_their_stored_form() {
-        let mut series = Series::new(ChartId::new(), slug("x"));
-        let values = [
-            0.1,
-            -8.083997065067045e231,
-            5e-324,
-            f64::MAX,
-            -0.0,
-            1.0 / 3.0,
-        ];
-        let points: Vec<Point> = values
-            .iter()
-            .enumerate()
-            .map(|(i, v)| Point {
-                at_millis: i as i64,
-                value: *v,
+    fn points(times: impl IntoIterator<Item = i64>) -> Vec<Point> {
+        times
+            .into_iter()
+            .map(|t| Point {
+                at_millis: t,
+                value: t as f64,
             })
-            .collect();
-        series.append(&points);
-        let stored = serde_json::to_string(&series).unwrap();
-        let read: Series = serde_json::from_str(&stored).unwrap();
-        assert_eq!(
-            read.values.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
-            values.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
-        );
+            .collect()
     }
 
     #[test]
-    fn a_series_keeps_its_newest_thousand_points_in_time_order() {
-        let mut series = Series::new(ChartId::new(), slug("cpu"));
-        let points: Vec<Point> = (0..1200)
-            .rev()
-            .map(|i| Point {
-                at_millis: i,
-                value: i as f64,
-            })
-            .collect();
-        series.append(&points);
+    fn a_series_keeps_its_newest_thousand_points() {
+        let series = Series::new(slug("cpu"), points(0..1200));
         assert_eq!(series.len(), MAX_POINTS_PER_SERIES);
-        assert_eq!(series.at.first(), Some(&200));
-        assert_eq!(series.at.last(), Some(&1199));
-        series.append(&[Point {
-            at_millis: 5,
-            value: -1.0,
-        }]);
-        assert_eq!(
-            series.at.first(),
-            Some(&200),
-            "an old point falls off at once"
-        );
+        assert_eq!(series.at_millis().first(), Some(&200));
+        assert_eq!(series.at_millis().last(), Some(&1199));
         assert_eq!(series.newest(2), Some(&[1198.0, 1199.0][..]));
-        assert_eq!(Series::new(ChartId::new(), slug("x")).newest(1), None);
+        assert_eq!(Series::new(slug("x"), []).newest(1), None);
+    }
+
+    #[test]
+    fn a_late_point_is_kept_in_its_place_in_time() {
+        let arrived = [10, 30, 20, 30].map(|t| Point {
+            at_millis: t,
+            value: t as f64 + if t == 30 { 0.0 } else { 0.5 },
+        });
+        let series = Series::new(slug("cpu"), arrived);
+        assert_eq!(series.at_millis(), [10, 20, 30, 30]);
+        assert_eq!(series.newest(3), Some(&[20.5, 30.0, 30.0][..]));
     }
 
     proptest! {
         #[test]
-        fn a_series_never_outgrows_its_bound(batches in proptest::collection::vec(proptest::collection::vec(any::<i32>(), 0..600), 0..5)) {
-            let mut series = Series::new(ChartId::new(), slug("s"));
-            for batch in batches {
-                let points: Vec<Point> = batch.iter().map(|&t| Point { at_millis: i64::from(t), value: 1.0 }).collect();
-                series.append(&points);
-                prop_assert!(series.len() <= MAX_POINTS_PER_SERIES);
-                prop_assert!(series.at.windows(2).all(|w| w[0] <= w[1]));
-                prop_assert_eq!(series.at.len(), series.values.len());
-            }
+        fn a_series_never_outgrows_its_bound(times in proptest::collection::vec(any::<i32>(), 0..2500)) {
+            let series = Series::new(slug("s"), points(times.iter().map(|t| i64::from(*t))));
+            prop_assert_eq!(series.len(), times.len().min(MAX_POINTS_PER_SERIES));
+            prop_assert_eq!(series.at_millis().len(), series.len());
+            prop_assert!(series.at_millis().is_sorted());
         }
     }
 

@@ -112,7 +112,7 @@ async fn contended_and_failed_writes_are_told_apart() {
         Err(CreateAlertError::Contended)
     ));
     charts.heal("contend");
-    charts.fail("load_for_points");
+    charts.fail("append_points");
     assert!(matches!(
         record(&charts, "ada", id, &["cpu"]).await,
         Err(RecordPointsError::Unexpected(_))

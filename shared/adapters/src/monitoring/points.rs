@@ -1,0 +1,379 @@
+//! A series' points in a ring of [`MAX_POINTS_PER_SERIES`] slots, one item a point.
+//!
+//! | item | sk | holds |
+//! |---|---|---|
+//! | chart | `CHART` | beside its document, `seqs`: per series, how many points were ever appended |
+//! | point | `POINT#<series>#<seq mod 1000, 4 digits>` | the point of sequence number `seq` |
+//! | series (before the ring) | `SERIES#<series>` | its newest points as two columns |
+//!
+//! An append takes the next sequence numbers of its series in one conditional update of the
+//! chart item (the owner's, every series known; a counter beside the document, so the chart's
+//! version is untouched), then puts each point in its slot, overwriting the point 1,000
+//! appends older. So concurrent appends never conflict, and an append's writes are its own
+//! points (one small item each), whether the series is empty or full. The newest `k` points
+//! are the slots of the last `k` numbers: a few are read by key (every series' in one batch),
+//! more by one range query (two when it wraps round).
+//!
+//! A slot's item carries its sequence number, so a reader takes only the numbers it asked
+//! for: a slot not written yet (an append still under way) is skipped, not misread.
+//!
+//! Charts from before the ring keep their points in `SERIES#` items and have no `seqs`: they
+//! are read that way until their first append, which moves those points into the ring
+//! (their numbers before the append's) and deletes the old items.
+
+use super::DynamoMonitoringRepository;
+use super::keys::{chart_key, chart_partition};
+use crate::store::{
+    Condition, Document, Item, Key, Query, SortKey, StoreError, Update, decode, new_item,
+};
+use aws_sdk_dynamodb::types::AttributeValue;
+use domain::monitoring::{Appended, Chart, MAX_POINTS_PER_SERIES, Point, RecordPoints, Series};
+use domain::{ChartId, CustomerId, Slug, Unexpected};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// The attribute of the chart item holding each series' count of appended points.
+pub(super) const SEQS: &str = "seqs";
+
+const RING: u64 = MAX_POINTS_PER_SERIES as u64;
+
+/// Runs of at most this many points are read by key rather than by range query.
+const READ_BY_KEY_AT_MOST: u64 = 10;
+
+fn slot_key(series: &str, seq: u64) -> String {
+    format!("POINT#{series}#{:04}", seq % RING)
+}
+
+/// One point in its slot. The value is text: any finite `f64` round-trips, where a stored
+/// number would be limited to DynamoDB's range (about ±1e125).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct PointSlot {
+    chart_id: ChartId,
+    series: Slug,
+    seq: u64,
+    at: i64,
+    value: String,
+}
+
+impl Document for PointSlot {
+    const ENTITY: &'static str = "point";
+    const SCHEMA_VERSION: u32 = 1;
+
+    fn key(&self) -> Key {
+        Key::new(
+            chart_partition(&self.chart_id),
+            slot_key(self.series.as_str(), self.seq),
+        )
+    }
+}
+
+/// A series as stored before the ring: its newest points as two columns.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ColumnSeries {
+    chart_id: ChartId,
+    name: Slug,
+    at: Vec<i64>,
+    values: Vec<String>,
+}
+
+impl Document for ColumnSeries {
+    const ENTITY: &'static str = "series";
+    const SCHEMA_VERSION: u32 = 1;
+
+    fn key(&self) -> Key {
+        column_key(&self.chart_id, &self.name)
+    }
+}
+
+fn column_key(chart: &ChartId, name: &Slug) -> Key {
+    Key::new(chart_partition(chart), format!("SERIES#{name}"))
+}
+
+impl ColumnSeries {
+    fn points(&self) -> Result<Vec<Point>, Unexpected> {
+        self.at
+            .iter()
+            .zip(&self.values)
+            .map(|(at, value)| {
+                Ok(Point {
+                    at_millis: *at,
+                    value: value.parse()?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The slot items of `points`, numbered from `first`.
+fn slot_items(
+    chart: &ChartId,
+    series: &Slug,
+    first: u64,
+    points: &[Point],
+) -> Result<Vec<Item>, StoreError> {
+    (first..)
+        .zip(points)
+        .map(|(seq, point)| {
+            new_item(&PointSlot {
+                chart_id: *chart,
+                series: series.clone(),
+                seq,
+                at: point.at_millis,
+                value: point.value.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// The series' counts of appended points, from a chart item; `None` for a chart from before
+/// the ring.
+pub(super) fn seqs_of(chart_item: &Item) -> Option<HashMap<String, u64>> {
+    let Some(AttributeValue::M(seqs)) = chart_item.get(SEQS) else {
+        return None;
+    };
+    Some(
+        seqs.iter()
+            .filter_map(|(name, count)| match count {
+                AttributeValue::N(n) => n.parse().ok().map(|n| (name.clone(), n)),
+                _ => None,
+            })
+            .collect(),
+    )
+}
+
+/// The attributes a new chart's item holds beside its document: no series counted yet.
+pub(super) fn new_chart_attributes() -> Item {
+    Item::from([(SEQS.to_owned(), AttributeValue::M(HashMap::new()))])
+}
+
+/// The items of a chart with points already (for loading data in bulk): the chart with its
+/// counts, and each series' newest points in their slots.
+pub fn seeded_items(chart: &Chart, series: &[Series]) -> Result<Vec<Item>, StoreError> {
+    let mut chart_item = new_item(chart)?;
+    let mut seqs = HashMap::new();
+    let mut items = Vec::new();
+    for s in series {
+        let points: Vec<Point> = s.points().collect();
+        seqs.insert(
+            s.name().to_string(),
+            AttributeValue::N(points.len().to_string()),
+        );
+        items.extend(slot_items(&chart.id(), s.name(), 0, &points)?);
+    }
+    chart_item.insert(SEQS.to_owned(), AttributeValue::M(seqs));
+    items.push(chart_item);
+    Ok(items)
+}
+
+impl DynamoMonitoringRepository {
+    pub(super) async fn append(
+        &self,
+        owner: &CustomerId,
+        chart: &ChartId,
+        points: &RecordPoints,
+    ) -> Result<Appended, Unexpected> {
+        // A chart from before the ring is moved into it once, then appended to.
+        for _ in 0..2 {
+            let mut set = Vec::new();
+            let mut condition = Condition::new("")
+                .name("#seqs", SEQS)
+                .name("#data", "data")
+                .name("#owner", "owner_id")
+                .name("#series", "series")
+                .value(":owner", AttributeValue::S(owner.to_string()))
+                .value(":zero", AttributeValue::N("0".into()));
+            let mut clauses = vec!["attribute_exists(#seqs) AND #data.#owner = :owner".to_owned()];
+            for (i, (name, added)) in points.by_series.iter().enumerate() {
+                set.push(format!(
+                    "#seqs.#s{i} = if_not_exists(#seqs.#s{i}, :zero) + :n{i}"
+                ));
+                clauses.push(format!("contains(#data.#series, :name{i})"));
+                condition = condition
+                    .name(&format!("#s{i}"), name.as_str())
+                    .value(
+                        &format!(":n{i}"),
+                        AttributeValue::N(added.len().to_string()),
+                    )
+                    .value(&format!(":name{i}"), AttributeValue::S(name.to_string()));
+            }
+            condition.expression = clauses.join(" AND ");
+            let update = Update::beside(
+                chart_key(chart),
+                &format!("SET {}", set.join(", ")),
+                condition,
+            );
+            let counted = match self.store.update_attributes(update).await? {
+                Ok(attributes) => attributes,
+                Err(None) => return Ok(Appended::NoChart),
+                Err(Some(found)) => {
+                    let stored = decode::<Chart>(found.clone())?.doc;
+                    if !stored.is_owned_by(owner) {
+                        return Ok(Appended::NoChart);
+                    }
+                    if seqs_of(&found).is_some() {
+                        return Ok(Appended::UnknownSeries);
+                    }
+                    self.move_into_ring(&stored).await?;
+                    continue;
+                }
+            };
+            let seqs = seqs_of(&counted).unwrap_or_default();
+            let mut items = Vec::new();
+            for (name, added) in &points.by_series {
+                let after = seqs.get(name.as_str()).copied().unwrap_or(0);
+                let first = after.saturating_sub(added.len() as u64);
+                // Of a call's own points, only the newest 1,000 can be kept.
+                let skip = added.len().saturating_sub(MAX_POINTS_PER_SERIES);
+                items.extend(slot_items(
+                    chart,
+                    name,
+                    first + skip as u64,
+                    &added[skip..],
+                )?);
+            }
+            self.store.batch_put(items).await?;
+            return Ok(Appended::Done);
+        }
+        Err(anyhow::anyhow!("chart {chart} could not be moved into the ring").into())
+    }
+
+    /// Moves a chart's column series into the ring: their points become the first of each
+    /// series, the chart gets its counts, and the old items go. Safe to run twice at once:
+    /// both write the same slots, one sets the counts, the other leaves them.
+    async fn move_into_ring(&self, chart: &Chart) -> Result<(), Unexpected> {
+        let keys: Vec<Key> = chart
+            .series_names()
+            .iter()
+            .map(|name| column_key(&chart.id(), name))
+            .collect();
+        let columns = self.store.batch_get::<ColumnSeries>(&keys).await?;
+        let mut items = Vec::new();
+        let mut counts = HashMap::new();
+        for column in &columns {
+            let points = column.doc.points()?;
+            counts.insert(
+                column.doc.name.to_string(),
+                AttributeValue::N(points.len().to_string()),
+            );
+            items.extend(slot_items(&chart.id(), &column.doc.name, 0, &points)?);
+        }
+        self.store.batch_put(items).await?;
+        let update = Update::beside(
+            chart_key(&chart.id()),
+            "SET #seqs = :counts",
+            Condition::new("attribute_not_exists(#seqs)")
+                .name("#seqs", SEQS)
+                .value(":counts", AttributeValue::M(counts)),
+        );
+        if self.store.update_attributes(update).await?.is_ok() {
+            let old: Vec<Key> = columns.iter().map(|c| c.doc.key()).collect();
+            self.store.batch_delete(&old).await?;
+        }
+        Ok(())
+    }
+
+    /// The newest `newest` points of each of `names`, given the chart's item.
+    pub(super) async fn read_series(
+        &self,
+        chart_item: &Item,
+        chart: &ChartId,
+        names: &[Slug],
+        newest: usize,
+    ) -> Result<Vec<Series>, Unexpected> {
+        let Some(seqs) = seqs_of(chart_item) else {
+            let keys: Vec<Key> = names.iter().map(|name| column_key(chart, name)).collect();
+            let columns = self.store.batch_get::<ColumnSeries>(&keys).await?;
+            return columns
+                .into_iter()
+                .map(|c| {
+                    let points = c.doc.points()?;
+                    let skip = points.len().saturating_sub(newest);
+                    Ok(Series::new(c.doc.name, points.into_iter().skip(skip)))
+                })
+                .collect();
+        };
+        let wanted: Vec<(&Slug, Range<u64>)> = names
+            .iter()
+            .filter_map(|name| {
+                let count = *seqs.get(name.as_str())?;
+                let k = (newest as u64).min(count).min(RING);
+                Some((name, count - k..count))
+            })
+            .collect();
+        // A few points (an alert's window) are read by their keys, every series' in one
+        // batch; longer runs by a range query, which costs less per point.
+        let (by_key, by_range): (Vec<_>, Vec<_>) = wanted
+            .iter()
+            .partition(|(_, seqs)| seqs.end - seqs.start <= READ_BY_KEY_AT_MOST);
+        let keys: Vec<Key> = by_key
+            .iter()
+            .flat_map(|(name, seqs)| {
+                seqs.clone()
+                    .map(|seq| Key::new(chart_partition(chart), slot_key(name.as_str(), seq)))
+            })
+            .collect();
+        let mut slots: Vec<PointSlot> = Vec::new();
+        for item in self.store.batch_get_items(&keys).await? {
+            slots.push(decode::<PointSlot>(item)?.doc);
+        }
+        for (name, seqs) in by_range {
+            slots.extend(self.slots_in_range(chart, name, seqs).await?);
+        }
+        wanted
+            .into_iter()
+            .map(|(name, seqs)| {
+                let mut own: Vec<&PointSlot> = slots
+                    .iter()
+                    .filter(|slot| &slot.series == name && seqs.contains(&slot.seq))
+                    .collect();
+                own.sort_by_key(|slot| slot.seq);
+                let points = own
+                    .into_iter()
+                    .map(|slot| {
+                        Ok(Point {
+                            at_millis: slot.at,
+                            value: slot.value.parse()?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, Unexpected>>()?;
+                Ok(Series::new(name.clone(), points))
+            })
+            .collect()
+    }
+
+    /// The slots holding the points numbered `seqs` of a series: one range query, two when
+    /// the numbers wrap round the ring. A slot may hold another number (not written yet).
+    async fn slots_in_range(
+        &self,
+        chart: &ChartId,
+        name: &Slug,
+        seqs: &Range<u64>,
+    ) -> Result<Vec<PointSlot>, Unexpected> {
+        let (first, last) = (seqs.start % RING, (seqs.end - 1) % RING);
+        let ranges = if first <= last {
+            vec![(first, last)]
+        } else {
+            vec![(first, RING - 1), (0, last)]
+        };
+        let mut slots = Vec::new();
+        for (low, high) in ranges {
+            let query = Query::table(chart_partition(chart)).sort(SortKey::Between(
+                slot_key(name.as_str(), low),
+                slot_key(name.as_str(), high),
+            ));
+            let mut start = None;
+            loop {
+                let (items, next) = self.store.query_items(&query, 1000, start).await?;
+                for item in items {
+                    slots.push(decode::<PointSlot>(item)?.doc);
+                }
+                match next {
+                    Some(key) => start = Some(key),
+                    None => break,
+                }
+            }
+        }
+        Ok(slots)
+    }
+}
