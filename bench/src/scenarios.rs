@@ -64,7 +64,7 @@ pub async fn prepare(
     let chart_event = with_claims(event("create-chart.json"));
     let mut charts = Vec::new();
     let alert_charts = (warm + 1 + COST_SAMPLES).div_ceil(45) + 1;
-    for _ in 0..(alert_charts + 2) {
+    for _ in 0..(alert_charts + 3 + COST_SAMPLES) {
         let made =
             invoke_in_process(stack, "create-chart", "bench-charts", chart_event.clone()).await?;
         charts.push(
@@ -75,6 +75,10 @@ pub async fn prepare(
         );
     }
     let (points_chart, list_chart) = (charts[0].clone(), charts[1].clone());
+    // A series filled to its bound, and for each costed call a series of one point: what an
+    // append costs must not depend on what the series holds.
+    let full_chart = charts[2].clone();
+    let one_point_charts = charts[3..3 + COST_SAMPLES].to_vec();
     let alert_event = |chart: &str| {
         with_claims(with_path_param(
             event("create-alert.json"),
@@ -105,13 +109,22 @@ pub async fn prepare(
             &format!("/charts/{chart}/points"),
         ))
     };
-    invoke_in_process(
-        stack,
-        "record-points",
-        "bench-charts",
-        record_event(&list_chart),
-    )
-    .await?;
+    let points = |n: usize| {
+        let points: Vec<Value> = (0..n)
+            .map(|i| json!({"series": "p99", "value": i}))
+            .collect();
+        json!({ "points": points })
+    };
+    let mut prefills = vec![
+        (list_chart.clone(), 2),
+        (full_chart.clone(), 500),
+        (full_chart.clone(), 500),
+    ];
+    prefills.extend(one_point_charts.iter().map(|chart| (chart.clone(), 1)));
+    for (chart, n) in prefills {
+        let filled = with_body(record_event(&chart), &points(n));
+        invoke_in_process(stack, "record-points", "bench-charts", filled).await?;
+    }
     let _ = stack.meter.take();
 
     let product_id = small[0].id().to_string();
@@ -119,7 +132,7 @@ pub async fn prepare(
         move |_: usize| with_query(event("search-products.json"), &q)
     };
     let started = now();
-    let alert_chart_ids = charts[2..].to_vec();
+    let alert_chart_ids = charts[3 + COST_SAMPLES..].to_vec();
     Ok(vec![
         scenario(
             "floor (do-nothing lambda_runtime)",
@@ -209,10 +222,20 @@ pub async fn prepare(
             chart_event.clone()
         }),
         scenario(
-            "record-points, 2 points",
+            "record-points, 2 points onto a series of 1",
             "record-points",
             "bench-charts",
-            move |_| record_event(&points_chart),
+            // Timed on one chart; each costed call on a series of one point of its own.
+            move |i| match i.checked_sub(warm + 1) {
+                Some(sample) => record_event(&one_point_charts[sample % COST_SAMPLES]),
+                None => record_event(&points_chart),
+            },
+        ),
+        scenario(
+            "record-points, 2 points onto a full series (1,000)",
+            "record-points",
+            "bench-charts",
+            move |_| record_event(&full_chart),
         ),
         scenario("create-alert", "create-alert", "bench-charts", move |i| {
             alert_event(&alert_chart_ids[i % alert_chart_ids.len()])

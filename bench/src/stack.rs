@@ -120,7 +120,8 @@ pub async fn seed_fleet(stack: &Stack, table: &str) -> Result<()> {
     let created = now().saturating_sub(time::Duration::minutes(10));
     let names: Vec<String> = (0..ALERTS_PER_CHART).map(|s| format!("s{s}")).collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    let points: Vec<Point> = (0..100)
+    // The alerts' window: what a tick reads.
+    let points: Vec<Point> = (0..10)
         .map(|p| Point {
             at_millis: created.unix_millis() + p,
             value: 50.0 + p as f64,

@@ -11,8 +11,8 @@ use domain::monitoring::{
 };
 use domain::{AlertId, ChartId, Clock, SystemClock, Timestamp};
 use integration_tests::{
-    Stack, alert_above, chart_items, error_fields, event, parts, rejected_fields, request,
-    sent_emails, with_body, with_claims, with_path_param, with_query, with_repeated_param,
+    Fault, Faults, Stack, alert_above, chart_items, error_fields, event, parts, rejected_fields,
+    request, sent_emails, with_body, with_claims, with_path_param, with_query, with_repeated_param,
 };
 use serde_json::{Value, json};
 
@@ -1264,4 +1264,67 @@ async fn a_chart_from_before_the_ring_is_read_then_moved_into_it() {
     );
     let old = store.get_item(&key("SERIES#p99")).await.unwrap();
     assert!(old.is_none(), "the column item is gone");
+}
+
+/// What the local servers never do, on a tick: a claim throttled past the SDK's retries fails
+/// that chart alone (nothing sent, its state kept for the next tick), and a save whose reply
+/// was lost is retried with its token and counts once.
+#[tokio::test]
+async fn a_tick_rides_out_throttling_and_lost_replies() {
+    let monitor = Monitor::new().await;
+    let chart = monitor.create_chart("ada", "Flaky").await;
+    assert_eq!(monitor.record_one("ada", &chart, "p99", 900.0).await, 200);
+    let alert = monitor.firing_alert("ada", &chart, "p99", "slow").await;
+    let faults = Faults::default();
+    let deps = evaluate_alerts::Deps {
+        charts: DynamoMonitoringRepository::new(monitor.stack.faulty_store(&faults)),
+        ..monitor.deps(&monitor.sender)
+    };
+    let start = now();
+
+    faults.inject("PutItem", Fault::Throttling, 3);
+    let summary = monitor.tick_with(&deps, "flaky-1", start, json!({})).await;
+    assert_eq!(faults.pending(), 0, "every attempt was throttled");
+    assert_eq!(
+        (
+            summary["reports_sent"].clone(),
+            summary["failed_charts"].clone()
+        ),
+        (json!(0), json!([chart]))
+    );
+    assert!(monitor.emails().is_empty());
+
+    faults.inject("TransactWriteItems", Fault::LostReply, 1);
+    let summary = monitor
+        .tick_with(
+            &deps,
+            "flaky-2",
+            start.saturating_add(minutes(1)),
+            json!({}),
+        )
+        .await;
+    assert_eq!(faults.pending(), 0);
+    assert_eq!(
+        (
+            summary["reports_sent"].clone(),
+            summary["failed_charts"].clone()
+        ),
+        (json!(1), json!([]))
+    );
+    let state = monitor.alert_state("ada", &chart, &alert).await;
+    assert_eq!(state["state"], "firing");
+
+    let summary = monitor
+        .tick_with(
+            &deps,
+            "flaky-3",
+            start.saturating_add(minutes(2)),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        summary["reports_sent"], 0,
+        "the saved state holds: no resend"
+    );
+    assert_eq!(monitor.emails().len(), 1);
 }
