@@ -988,7 +988,7 @@ async fn a_tick_over_hundreds_of_charts_makes_a_fixed_number_of_calls_per_chart(
             "fleet",
             &format!("Chart {i}"),
             &monitor.recipient,
-            &["p99"],
+            &["p99", "p50"],
             &[Point {
                 at_millis: created.unix_millis(),
                 value: 900.0,
@@ -1013,7 +1013,7 @@ async fn a_tick_over_hundreds_of_charts_makes_a_fixed_number_of_calls_per_chart(
         (json!(count), json!(count))
     );
     let listing = 16; // one page per shard at this size
-    // Per chart: its alerts and itself in one query, the newest points of its watched
+    // Per chart: its alerts and itself in one query, the newest points of both watched
     // series in one batch read, then the tick's claim and the alerts' save.
     assert_eq!(
         calls.total(),

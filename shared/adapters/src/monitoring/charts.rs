@@ -50,7 +50,8 @@ impl ChartStore for DynamoMonitoringRepository {
         let Some(item) = self.store.get_item(&chart_key(chart)).await? else {
             return Ok(Vec::new());
         };
-        self.read_series(&item, chart, names, newest).await
+        let windows: Vec<(Slug, usize)> = names.iter().map(|n| (n.clone(), newest)).collect();
+        self.read_series(&item, chart, &windows).await
     }
 
     async fn add_alert(

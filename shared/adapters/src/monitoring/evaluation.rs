@@ -63,13 +63,7 @@ impl EvaluationStore for DynamoMonitoringRepository {
                 None => windows.push((name.clone(), window)),
             }
         }
-        let mut series = Vec::new();
-        for (name, window) in windows {
-            series.extend(
-                self.read_series(&chart_item, id, std::slice::from_ref(&name), window)
-                    .await?,
-            );
-        }
+        let series = self.read_series(&chart_item, id, &windows).await?;
         Ok(Some(ChartContents {
             chart,
             series,

@@ -273,31 +273,35 @@ impl DynamoMonitoringRepository {
         Ok(())
     }
 
-    /// The newest `newest` points of each of `names`, given the chart's item.
+    /// The newest points of each series named, as many as its window, given the chart's item.
     pub(super) async fn read_series(
         &self,
         chart_item: &Item,
         chart: &ChartId,
-        names: &[Slug],
-        newest: usize,
+        windows: &[(Slug, usize)],
     ) -> Result<Vec<Series>, Unexpected> {
+        let window_of = |name: &Slug| windows.iter().find(|(n, _)| n == name).map(|(_, w)| *w);
         let Some(seqs) = seqs_of(chart_item) else {
-            let keys: Vec<Key> = names.iter().map(|name| column_key(chart, name)).collect();
+            let keys: Vec<Key> = windows
+                .iter()
+                .map(|(name, _)| column_key(chart, name))
+                .collect();
             let columns = self.store.batch_get::<ColumnSeries>(&keys).await?;
             return columns
                 .into_iter()
                 .map(|c| {
                     let points = c.doc.points()?;
+                    let newest = window_of(&c.doc.name).unwrap_or(0);
                     let skip = points.len().saturating_sub(newest);
                     Ok(Series::new(c.doc.name, points.into_iter().skip(skip)))
                 })
                 .collect();
         };
-        let wanted: Vec<(&Slug, Range<u64>)> = names
+        let wanted: Vec<(&Slug, Range<u64>)> = windows
             .iter()
-            .filter_map(|name| {
+            .filter_map(|(name, newest)| {
                 let count = *seqs.get(name.as_str())?;
-                let k = (newest as u64).min(count).min(RING);
+                let k = (*newest as u64).min(count).min(RING);
                 Some((name, count - k..count))
             })
             .collect();
