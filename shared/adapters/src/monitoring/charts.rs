@@ -71,10 +71,20 @@ impl ChartStore for DynamoMonitoringRepository {
             Write::create(alert, table)?,
             Write::create(&reference, table)?,
         ];
-        // Only the chart's write can lose a race: the alert and its reference are new.
         let token = ClientToken::of(&["add-alert", &alert.id().to_string()]);
-        self.transact_unless_raced(writes, &token, |write| write == 0)
-            .await
+        match self.store.transact(writes, &token).await {
+            Ok(()) => Ok(true),
+            // Only the chart's write (the first) can lose a race: the alert and its
+            // reference are new.
+            Err(StoreError::TransactionCancelled(reasons))
+                if reasons
+                    .first()
+                    .is_some_and(|r| r.condition_failed() || r.conflicted()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn alerts_page(

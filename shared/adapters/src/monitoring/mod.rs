@@ -19,8 +19,7 @@ mod evaluation;
 pub mod keys;
 pub mod points;
 
-use crate::store::{ClientToken, DocumentStore, StoreError, Write};
-use domain::Unexpected;
+use crate::store::DocumentStore;
 
 #[derive(Debug, Clone)]
 pub struct DynamoMonitoringRepository {
@@ -30,27 +29,5 @@ pub struct DynamoMonitoringRepository {
 impl DynamoMonitoringRepository {
     pub fn new(store: DocumentStore) -> Self {
         Self { store }
-    }
-
-    /// Applies the writes at once; `Ok(false)` when one of those `may_race` names (by its
-    /// position) lost to another writer: its version changed since it was read.
-    async fn transact_unless_raced(
-        &self,
-        writes: Vec<Write>,
-        token: &ClientToken,
-        may_race: impl Fn(usize) -> bool,
-    ) -> Result<bool, Unexpected> {
-        match self.store.transact(writes, token).await {
-            Ok(()) => Ok(true),
-            Err(StoreError::TransactionCancelled(reasons))
-                if reasons
-                    .iter()
-                    .enumerate()
-                    .any(|(i, r)| may_race(i) && (r.condition_failed() || r.conflicted())) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(e.into()),
-        }
     }
 }
