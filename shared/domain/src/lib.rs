@@ -26,6 +26,7 @@ pub mod order;
 mod pagination;
 mod text;
 mod validation;
+mod version;
 
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
@@ -38,3 +39,4 @@ pub use money::{Currency, Money, Price};
 pub use pagination::{Cursor, Limit, Page};
 pub use text::{Email, Line, Slug, Text};
 pub use validation::{FieldError, Validation};
+pub use version::{IfMatch, VersionMismatch};

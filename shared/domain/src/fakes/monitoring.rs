@@ -1,10 +1,13 @@
 use super::support::{Broken, Failures, broken, lock};
 use crate::monitoring::evaluation::Report;
 use crate::monitoring::{
-    Alert, Appended, Chart, ChartContents, ChartStore, EvaluationStore, MAX_POINTS_PER_SERIES,
-    Mailer, Mute, PageError, Point, RecordPoints, Series, shard_of,
+    Alert, Appended, Chart, ChartContents, ChartData, ChartStore, EvaluationStore,
+    MAX_POINTS_PER_SERIES, Mailer, Mute, PageError, Point, RecordPoints, Series, SeriesChoice,
+    shard_of,
 };
-use crate::{AlertId, ChartId, Cursor, CustomerId, Email, Limit, Page, Slug, Unexpected};
+use crate::{
+    AlertId, ChartId, Cursor, CustomerId, Email, Limit, Page, Slug, Timestamp, Unexpected,
+};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
@@ -15,7 +18,8 @@ use std::sync::Mutex;
 pub struct InMemoryCharts {
     charts: Mutex<BTreeMap<ChartId, (Chart, u64)>>,
     points: Mutex<HashMap<(ChartId, Slug), Vec<Point>>>,
-    alerts: Mutex<BTreeMap<AlertId, Alert>>,
+    appended: Mutex<HashMap<(ChartId, Slug), u64>>,
+    alerts: Mutex<BTreeMap<AlertId, (Alert, u64)>>,
     ticks: Mutex<HashMap<ChartId, String>>,
     failures: Failures,
 }
@@ -30,7 +34,34 @@ impl InMemoryCharts {
     }
 
     pub fn alert(&self, id: &AlertId) -> Option<Alert> {
-        lock(&self.alerts).get(id).cloned()
+        lock(&self.alerts).get(id).map(|(a, _)| a.clone())
+    }
+
+    /// One page of `items` (in key order) after the cursor naming the last key of the page
+    /// before.
+    fn page<K: Ord + Copy, T: Clone>(
+        items: impl Iterator<Item = (K, T)>,
+        limit: Limit,
+        cursor: Option<&Cursor>,
+        (parse, show): (impl Fn(&str) -> Option<K>, impl Fn(K) -> String),
+    ) -> Result<Page<T>, PageError> {
+        let after = match cursor {
+            None => None,
+            Some(c) => Some(parse(c.as_str()).ok_or(PageError::InvalidCursor)?),
+        };
+        let size = usize::from(limit.get());
+        let mut items: Vec<(K, T)> = items
+            .filter(|(k, _)| after.is_none_or(|after| *k > after))
+            .take(size + 1)
+            .collect();
+        let next_cursor = (items.len() > size).then(|| {
+            items.truncate(size);
+            Cursor::new(show(items[size - 1].0))
+        });
+        Ok(Page {
+            items: items.into_iter().map(|(_, t)| t).collect(),
+            next_cursor,
+        })
     }
 
     /// The newest `newest` points a series was sent (by arrival, as the table keeps them).
@@ -92,6 +123,9 @@ impl ChartStore for InMemoryCharts {
         }
         let mut stored_points = lock(&self.points);
         for (name, new) in &points.by_series {
+            *lock(&self.appended)
+                .entry((*chart, name.clone()))
+                .or_default() += new.len() as u64;
             let series = stored_points.entry((*chart, name.clone())).or_default();
             series.extend_from_slice(new);
             let drop = series.len().saturating_sub(MAX_POINTS_PER_SERIES);
@@ -126,7 +160,7 @@ impl ChartStore for InMemoryCharts {
         if !self.save_at_version(chart, version, "add_alert")? {
             return Ok(false);
         }
-        lock(&self.alerts).insert(alert.id(), alert.clone());
+        lock(&self.alerts).insert(alert.id(), (alert.clone(), 1));
         Ok(true)
     }
 
@@ -139,22 +173,13 @@ impl ChartStore for InMemoryCharts {
         self.failures
             .check("alerts_page")
             .map_err(PageError::Unexpected)?;
-        let after = match cursor {
-            None => None,
-            Some(c) => Some(AlertId::parse(c.as_str()).map_err(|_| PageError::InvalidCursor)?),
-        };
-        let size = usize::from(limit.get());
-        let mut items: Vec<Alert> = lock(&self.alerts)
+        let alerts = lock(&self.alerts);
+        let items = alerts
             .values()
-            .filter(|a| a.chart_id() == *chart && after.is_none_or(|after| a.id() > after))
-            .take(size + 1)
-            .cloned()
-            .collect();
-        let next_cursor = (items.len() > size).then(|| {
-            items.truncate(size);
-            Cursor::new(items[size - 1].id().to_string())
-        });
-        Ok(Page { items, next_cursor })
+            .filter(|(a, _)| a.chart_id() == *chart)
+            .map(|(a, _)| (a.id(), a.clone()));
+        let parse = |c: &str| AlertId::parse(c).ok();
+        Self::page(items, limit, cursor, (parse, |id: AlertId| id.to_string()))
     }
 
     async fn alert_owner(
@@ -164,7 +189,7 @@ impl ChartStore for InMemoryCharts {
         self.failures.check("alert_owner")?;
         Ok(lock(&self.alerts)
             .get(alert)
-            .map(|a| (a.chart_id(), a.owner_id().clone())))
+            .map(|(a, _)| (a.chart_id(), a.owner_id().clone())))
     }
 
     async fn set_mute(
@@ -172,16 +197,123 @@ impl ChartStore for InMemoryCharts {
         chart: &ChartId,
         alert: &AlertId,
         mute: Option<Mute>,
+        now: Timestamp,
     ) -> Result<Option<Alert>, Unexpected> {
         self.failures.check("set_mute")?;
         let mut alerts = lock(&self.alerts);
         Ok(alerts
             .get_mut(alert)
-            .filter(|a| a.chart_id() == *chart)
-            .map(|a| {
-                a.set_mute(mute);
+            .filter(|(a, _)| a.chart_id() == *chart)
+            .map(|(a, version)| {
+                a.set_mute(mute, now);
+                *version += 1;
                 a.clone()
             }))
+    }
+
+    async fn charts_page(
+        &self,
+        owner: &CustomerId,
+        limit: Limit,
+        cursor: Option<&Cursor>,
+    ) -> Result<Page<Chart>, PageError> {
+        self.failures
+            .check("charts_page")
+            .map_err(PageError::Unexpected)?;
+        let charts = lock(&self.charts);
+        // Chart ids are UUIDv7: newest first is descending id order.
+        let items = charts
+            .values()
+            .rev()
+            .filter(|(c, _)| c.is_owned_by(owner))
+            .map(|(c, _)| (std::cmp::Reverse(c.id()), c.clone()));
+        let parse = |c: &str| ChartId::parse(c).ok().map(std::cmp::Reverse);
+        let show = |id: std::cmp::Reverse<ChartId>| id.0.to_string();
+        Self::page(items, limit, cursor, (parse, show))
+    }
+
+    async fn chart_data(
+        &self,
+        id: &ChartId,
+        choice: &SeriesChoice,
+    ) -> Result<Option<ChartData>, Unexpected> {
+        self.failures.check("chart_data")?;
+        let Some((chart, _)) = lock(&self.charts).get(id).cloned() else {
+            return Ok(None);
+        };
+        let names = choice.names.as_deref().unwrap_or(chart.series_names());
+        let series: Vec<Series> = names
+            .iter()
+            .filter_map(|name| self.series_of(*id, name, choice.newest))
+            .collect();
+        let points_appended = names
+            .iter()
+            .filter_map(|name| lock(&self.appended).get(&(*id, name.clone())).copied())
+            .sum();
+        let alerts = if choice.with_alerts {
+            lock(&self.alerts)
+                .values()
+                .filter(|(a, _)| a.chart_id() == *id)
+                .map(|(a, _)| a.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Some(ChartData {
+            chart,
+            series,
+            alerts,
+            points_appended,
+        }))
+    }
+
+    async fn delete_chart(&self, chart: &Chart, version: u64) -> Result<bool, Unexpected> {
+        self.failures.check("delete_chart")?;
+        let mut charts = lock(&self.charts);
+        if charts.get(&chart.id()).is_none_or(|(_, v)| *v != version) {
+            return Ok(false);
+        }
+        charts.remove(&chart.id());
+        lock(&self.alerts).retain(|_, (a, _)| a.chart_id() != chart.id());
+        lock(&self.points).retain(|(c, _), _| *c != chart.id());
+        Ok(true)
+    }
+
+    async fn get_alert(&self, id: &AlertId) -> Result<Option<(Alert, u64)>, Unexpected> {
+        self.failures.check("get_alert")?;
+        Ok(lock(&self.alerts).get(id).cloned())
+    }
+
+    async fn save_alert(&self, alert: &Alert, version: u64) -> Result<bool, Unexpected> {
+        self.failures.check("save_alert")?;
+        if self.failures.check("contend").is_err() {
+            return Ok(false);
+        }
+        let mut alerts = lock(&self.alerts);
+        match alerts.get_mut(&alert.id()) {
+            Some((stored, v)) if *v == version => {
+                *stored = alert.clone();
+                *v += 1;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn delete_alert(
+        &self,
+        chart: &Chart,
+        chart_version: u64,
+        alert: &Alert,
+    ) -> Result<bool, Unexpected> {
+        let unchanged = lock(&self.alerts)
+            .get(&alert.id())
+            .is_some_and(|(a, _)| a.version() == alert.version());
+        if !unchanged || !self.save_at_version(chart, chart_version, "delete_alert")? {
+            return Ok(false);
+        }
+        lock(&self.alerts).remove(&alert.id());
+        Ok(true)
     }
 }
 
@@ -218,8 +350,8 @@ impl EvaluationStore for InMemoryCharts {
             .collect();
         let alerts = lock(&self.alerts)
             .values()
-            .filter(|a| a.chart_id() == *id)
-            .cloned()
+            .filter(|(a, _)| a.chart_id() == *id)
+            .map(|(a, _)| a.clone())
             .collect();
         Ok(Some(ChartContents {
             chart,
@@ -242,8 +374,9 @@ impl EvaluationStore for InMemoryCharts {
         self.failures.check("save_states")?;
         let mut stored = lock(&self.alerts);
         for alert in alerts {
-            if let Some(current) = stored.get_mut(&alert.id()) {
+            if let Some((current, version)) = stored.get_mut(&alert.id()) {
                 current.keep_evaluation_of(alert);
+                *version += 1;
             }
         }
         Ok(())

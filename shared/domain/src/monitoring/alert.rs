@@ -1,11 +1,12 @@
 //! Alerts on a chart's series: condition, aggregation over a window, a message template,
 //! mutes, and the state kept across evaluations.
 
-use super::alert_commands::CreateAlert;
+use super::alert_commands::{AlertChange, CreateAlert};
 use super::chart::Chart;
 use super::series::Series;
 use super::template::MessageTemplate;
 use super::values::{Aggregation, Condition, Mute};
+use crate::version::first_version;
 use crate::{AlertId, ChartId, CustomerId, Slug, Timestamp};
 use serde::{Deserialize, Serialize};
 use time::Duration;
@@ -35,6 +36,29 @@ pub struct Alert {
     pub(super) firing_since: Option<Timestamp>,
     pub(super) last_notified_at: Option<Timestamp>,
     pub(super) created_at: Timestamp,
+    /// Raised by each change the owner makes (a `PATCH`, a mute or unmute), not by a tick.
+    #[serde(default = "first_version")]
+    pub(super) version: u64,
+    #[serde(default)]
+    pub(super) updated_at: Option<Timestamp>,
+    /// The newest [`MAX_HISTORY`] state changes, newest first.
+    #[serde(default)]
+    pub(super) history: Vec<StateChange>,
+}
+
+/// State changes an alert keeps.
+pub const MAX_HISTORY: usize = 50;
+
+/// One change of an alert's state by a tick.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct StateChange {
+    pub at: Timestamp,
+    pub from: AlertState,
+    pub to: AlertState,
+    /// The value judged; `None` for no data.
+    pub value: Option<f64>,
+    /// Whether the tick's report told of it.
+    pub notified: bool,
 }
 
 /// What an evaluation tells of an alert in a report.
@@ -72,7 +96,48 @@ impl Alert {
             firing_since: None,
             last_notified_at: None,
             created_at: now,
+            version: 1,
+            updated_at: None,
+            history: Vec::new(),
         }
+    }
+
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    pub fn history(&self) -> &[StateChange] {
+        &self.history
+    }
+
+    /// The owner's change. A change of what is evaluated (series, condition, aggregation,
+    /// window) puts the alert back to `ok`, not firing; the version goes up either way.
+    pub fn change(&mut self, change: AlertChange, now: Timestamp) {
+        let before = (
+            self.series.clone(),
+            self.condition,
+            self.aggregation,
+            self.window,
+        );
+        self.series = change.series.unwrap_or_else(|| self.series.clone());
+        self.condition = change.condition.unwrap_or(self.condition);
+        self.aggregation = change.aggregation.unwrap_or(self.aggregation);
+        self.window = change.window.unwrap_or(self.window);
+        if let Some(message) = change.message {
+            self.message = message;
+        }
+        let after = (
+            self.series.clone(),
+            self.condition,
+            self.aggregation,
+            self.window,
+        );
+        if before != after {
+            self.state = AlertState::Ok;
+            self.firing_since = None;
+        }
+        self.version += 1;
+        self.updated_at = Some(now);
     }
 
     pub fn id(&self) -> AlertId {
@@ -147,6 +212,19 @@ impl Alert {
             next.last_notified_at = Some(now);
             notice = Some(Notice::Resolved);
         }
+        if state != self.state {
+            next.history.insert(
+                0,
+                StateChange {
+                    at: now,
+                    from: self.state,
+                    to: state,
+                    value,
+                    notified: notice.is_some(),
+                },
+            );
+            next.history.truncate(MAX_HISTORY);
+        }
         Evaluated {
             next,
             value,
@@ -156,8 +234,10 @@ impl Alert {
 
     /// What a mute request stores: the mute replaced, nothing else.
     #[cfg(any(test, feature = "fakes"))]
-    pub(crate) fn set_mute(&mut self, mute: Option<Mute>) {
+    pub(crate) fn set_mute(&mut self, mute: Option<Mute>, now: Timestamp) {
         self.mute = mute;
+        self.version += 1;
+        self.updated_at = Some(now);
     }
 
     /// What a tick stores: `evaluated`'s state, `firing_since` and `last_notified_at`, the
@@ -167,6 +247,7 @@ impl Alert {
         self.state = evaluated.state;
         self.firing_since = evaluated.firing_since;
         self.last_notified_at = evaluated.last_notified_at;
+        self.history = evaluated.history.clone();
     }
 
     /// A mute whose `until` has passed no longer mutes.
@@ -193,9 +274,26 @@ impl Alert {
             state: self.state,
             firing_since: self.firing_since,
             last_notified_at: self.last_notified_at,
+            version: self.version,
             created_at: self.created_at,
+            updated_at: self.updated_at.unwrap_or(self.created_at),
         }
     }
+
+    /// The alert with its history, as `GET /alerts/{id}` shows it.
+    pub fn details(&self, now: Timestamp) -> AlertDetails<'_> {
+        AlertDetails {
+            alert: self.view(now),
+            history: &self.history,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertDetails<'a> {
+    #[serde(flatten)]
+    pub alert: AlertView<'a>,
+    pub history: &'a [StateChange],
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -213,5 +311,7 @@ pub struct AlertView<'a> {
     pub state: AlertState,
     pub firing_since: Option<Timestamp>,
     pub last_notified_at: Option<Timestamp>,
+    pub version: u64,
     pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }

@@ -1,4 +1,4 @@
-//! The commands on alerts: create one, mute one.
+//! The commands on alerts: create one, change one, mute one.
 
 use super::template::MessageTemplate;
 use super::values::{Aggregation, Condition, Mute, Op};
@@ -43,33 +43,15 @@ impl CreateAlert {
                 validation.push("condition", "is required");
                 None
             }
-            Some(op) => {
-                let op = validation.required("condition.op", op, |text| {
-                    Op::parse(text).ok_or("must be gt, gte, lt or lte")
-                });
-                let threshold = validation.required("condition.threshold", input.threshold, |t| {
-                    storable(t)
-                        .then_some(t)
-                        .ok_or("must be 0 or a number whose magnitude is between 1e-125 and 1e125")
-                });
-                op.zip(threshold)
-                    .map(|(op, threshold)| Condition { op, threshold })
-            }
+            Some(op) => parse_condition(op, input.threshold, validation),
         };
         let aggregation = match input.aggregation {
             None => Some(Aggregation::default()),
-            Some(text) => Aggregation::parse(text).or_else(|| {
-                validation.push("aggregation", "must be last, avg, min or max");
-                None
-            }),
+            Some(text) => parse_aggregation(text, validation),
         };
         let window = match input.window {
             None => Some(1),
-            Some(w) if (1..=MAX_WINDOW).contains(&w) => u16::try_from(w).ok(),
-            Some(_) => {
-                validation.push("window", "must be an integer from 1 to 100");
-                None
-            }
+            Some(w) => parse_window(w, validation),
         };
         let message = validation.required("message", input.message, MessageTemplate::parse);
         Some(Self {
@@ -79,6 +61,113 @@ impl CreateAlert {
             window: window?,
             message: message?,
         })
+    }
+}
+
+fn parse_condition(
+    op: Option<&str>,
+    threshold: Option<f64>,
+    validation: &mut Validation,
+) -> Option<Condition> {
+    let op = validation.required("condition.op", op, |text| {
+        Op::parse(text).ok_or("must be gt, gte, lt or lte")
+    });
+    let threshold = validation.required("condition.threshold", threshold, |t| {
+        storable(t)
+            .then_some(t)
+            .ok_or("must be 0 or a number whose magnitude is between 1e-125 and 1e125")
+    });
+    op.zip(threshold)
+        .map(|(op, threshold)| Condition { op, threshold })
+}
+
+fn parse_aggregation(text: &str, validation: &mut Validation) -> Option<Aggregation> {
+    Aggregation::parse(text).or_else(|| {
+        validation.push("aggregation", "must be last, avg, min or max");
+        None
+    })
+}
+
+fn parse_window(window: i64, validation: &mut Validation) -> Option<u16> {
+    match window {
+        w if (1..=MAX_WINDOW).contains(&w) => u16::try_from(w).ok(),
+        _ => {
+            validation.push("window", "must be an integer from 1 to 100");
+            None
+        }
+    }
+}
+
+/// The owner's change of an alert (`PATCH /alerts/{id}`): any of its fields, with the rules
+/// of a new alert.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AlertChange {
+    pub(super) series: Option<Slug>,
+    pub(super) condition: Option<Condition>,
+    pub(super) aggregation: Option<Aggregation>,
+    pub(super) window: Option<u16>,
+    pub(super) message: Option<MessageTemplate>,
+}
+
+impl AlertChange {
+    /// `input` as for a new alert, every field optional; at least one is named.
+    pub fn parse(input: CreateAlertInput<'_>, validation: &mut Validation) -> Option<Self> {
+        let CreateAlertInput {
+            series,
+            op,
+            threshold,
+            aggregation,
+            window,
+            message,
+        } = input;
+        if series.is_none()
+            && op.is_none()
+            && aggregation.is_none()
+            && window.is_none()
+            && message.is_none()
+        {
+            if validation.is_empty() {
+                validation.push(
+                    super::chart_change::EMPTY_CHANGE_FIELD,
+                    "must name at least one of series, condition, aggregation, window, message",
+                );
+            }
+            return None;
+        }
+        let mut valid = true;
+        let change = Self {
+            series: given(
+                series.map(|s| validation.check("series", Slug::parse(s))),
+                &mut valid,
+            ),
+            condition: given(
+                op.map(|op| parse_condition(op, threshold, validation)),
+                &mut valid,
+            ),
+            aggregation: given(
+                aggregation.map(|a| parse_aggregation(a, validation)),
+                &mut valid,
+            ),
+            window: given(window.map(|w| parse_window(w, validation)), &mut valid),
+            message: given(
+                message.map(|m| validation.check("message", MessageTemplate::parse(m))),
+                &mut valid,
+            ),
+        };
+        valid.then_some(change)
+    }
+}
+
+/// A field of a change: `None` when not given, the value when given and valid; an invalid
+/// one (already reported) clears `valid`.
+fn given<T>(parsed: Option<Option<T>>, valid: &mut bool) -> Option<T> {
+    match parsed {
+        None => None,
+        Some(None) => {
+            *valid = false;
+            None
+        }
+        Some(value) => value,
     }
 }
 

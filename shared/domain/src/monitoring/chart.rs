@@ -1,6 +1,8 @@
 //! The [`Chart`] aggregate: a customer's chart, the names of its series and how many alerts
 //! it holds, with the bounds on both.
 
+use super::chart_change::ChartChange;
+use crate::version::first_version;
 use crate::{ChartId, CustomerId, Email, Line, Slug, Text, Timestamp, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +29,12 @@ pub struct Chart {
     pub(super) series: Vec<Slug>,
     #[serde(default)]
     pub(super) alert_count: u32,
+    /// Raised by each change the owner makes (not by points or alerts added).
+    #[serde(default = "first_version")]
+    pub(super) version: u64,
+    /// `None` for a chart never changed (or stored before it was kept).
+    #[serde(default)]
+    pub(super) updated_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -45,7 +53,11 @@ pub struct ChartView<'a> {
     pub name: &'a ChartName,
     pub description: &'a ChartDescription,
     pub recipients: &'a [Email],
+    pub series_names: &'a [Slug],
+    pub alert_count: u32,
+    pub version: u64,
     pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 impl Chart {
@@ -60,6 +72,8 @@ impl Chart {
             created_at: now,
             series: Vec::new(),
             alert_count: 0,
+            version: 1,
+            updated_at: None,
         }
     }
 
@@ -91,6 +105,25 @@ impl Chart {
         self.alert_count
     }
 
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The owner's change: each field given replaces the chart's; the version goes up.
+    pub fn change(&mut self, change: ChartChange, now: Timestamp) {
+        if let Some(name) = change.name {
+            self.name = name;
+        }
+        if let Some(description) = change.description {
+            self.description = description;
+        }
+        if let Some(recipients) = change.recipients {
+            self.recipients = recipients;
+        }
+        self.version += 1;
+        self.updated_at = Some(now);
+    }
+
     /// Makes room for points of `names`: the ones the chart does not have yet join it, if it
     /// stays within [`MAX_SERIES`]. `Ok(true)` when the chart changed.
     pub fn add_series(&mut self, names: &[Slug]) -> Result<bool, TooManySeries> {
@@ -111,6 +144,11 @@ impl Chart {
         Ok(())
     }
 
+    /// An alert of the chart is gone: it counts no more against [`MAX_ALERTS`].
+    pub fn remove_alert(&mut self) {
+        self.alert_count = self.alert_count.saturating_sub(1);
+    }
+
     pub fn view(&self) -> ChartView<'_> {
         ChartView {
             id: self.id,
@@ -118,7 +156,11 @@ impl Chart {
             name: &self.name,
             description: &self.description,
             recipients: &self.recipients,
+            series_names: &self.series,
+            alert_count: self.alert_count,
+            version: self.version,
             created_at: self.created_at,
+            updated_at: self.updated_at.unwrap_or(self.created_at),
         }
     }
 }
@@ -150,30 +192,7 @@ impl CreateChart {
                 validation.push("recipients", "is required");
                 None
             }
-            Some(list) if list.is_empty() || list.len() > MAX_RECIPIENTS => {
-                validation.push(
-                    "recipients",
-                    format!("must hold 1 to {MAX_RECIPIENTS} addresses"),
-                );
-                None
-            }
-            Some(list) => {
-                let mut parsed = Vec::new();
-                let mut all_valid = true;
-                for (i, text) in list.iter().enumerate() {
-                    let field = format!("recipients[{i}]");
-                    match text.map(|t| validation.check(field.clone(), Email::parse(t))) {
-                        Some(Some(email)) if !parsed.contains(&email) => parsed.push(email),
-                        Some(Some(_duplicate)) => {}
-                        Some(None) => all_valid = false,
-                        None => {
-                            validation.push(field, "must be a string");
-                            all_valid = false;
-                        }
-                    }
-                }
-                all_valid.then_some(parsed)
-            }
+            Some(list) => parse_recipients(&list, validation),
         };
         Some(Self {
             name: name?,
@@ -181,6 +200,36 @@ impl CreateChart {
             recipients: recipients?,
         })
     }
+}
+
+/// One to [`MAX_RECIPIENTS`] addresses, duplicates merged; each invalid one named by its
+/// index. `list` holds `None` for an element that is not a string.
+pub(super) fn parse_recipients(
+    list: &[Option<&str>],
+    validation: &mut Validation,
+) -> Option<Vec<Email>> {
+    if list.is_empty() || list.len() > MAX_RECIPIENTS {
+        validation.push(
+            "recipients",
+            format!("must hold 1 to {MAX_RECIPIENTS} addresses"),
+        );
+        return None;
+    }
+    let mut parsed = Vec::new();
+    let mut all_valid = true;
+    for (i, text) in list.iter().enumerate() {
+        let field = format!("recipients[{i}]");
+        match text.map(|t| validation.check(field.clone(), Email::parse(t))) {
+            Some(Some(email)) if !parsed.contains(&email) => parsed.push(email),
+            Some(Some(_duplicate)) => {}
+            Some(None) => all_valid = false,
+            None => {
+                validation.push(field, "must be a string");
+                all_valid = false;
+            }
+        }
+    }
+    all_valid.then_some(parsed)
 }
 
 #[cfg(test)]

@@ -6,7 +6,9 @@ use super::alert_commands::{CreateAlert, MuteRequest};
 use super::chart::{Chart, CreateChart, TooManyAlerts, TooManySeries};
 use super::ports::{Appended, ChartStore, PageError};
 use super::series::RecordPoints;
-use crate::{AlertId, Backoff, Caller, ChartId, Clock, Cursor, Limit, Page, Slug, Unexpected};
+use crate::{
+    AlertId, Backoff, Caller, ChartId, Clock, Cursor, Limit, Page, Slug, Timestamp, Unexpected,
+};
 
 /// Attempts of an optimistic read-modify-write, with backoff between them, before the caller
 /// is told to retry later.
@@ -177,6 +179,7 @@ pub async fn mute_alert(
     caller: &Caller,
     alert_id: AlertId,
     mute: Option<MuteRequest>,
+    now: Timestamp,
     charts: &impl ChartStore,
 ) -> Result<Alert, MuteAlertError> {
     let not_found = MuteAlertError::AlertNotFound(alert_id);
@@ -189,7 +192,7 @@ pub async fn mute_alert(
         _ => return Err(not_found),
     };
     charts
-        .set_mute(&chart, &alert_id, mute.map(MuteRequest::into_mute))
+        .set_mute(&chart, &alert_id, mute.map(MuteRequest::into_mute), now)
         .await
         .map_err(MuteAlertError::Unexpected)?
         .ok_or(not_found)

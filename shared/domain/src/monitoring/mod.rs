@@ -5,8 +5,10 @@
 mod alert;
 mod alert_commands;
 mod chart;
+mod chart_change;
 mod charts;
 pub mod evaluation;
+mod manage;
 mod ports;
 mod series;
 mod template;
@@ -15,20 +17,30 @@ mod test_data;
 mod tick;
 mod values;
 
-pub use alert::{Alert, AlertState, AlertView, Evaluated, Notice};
+pub use alert::{
+    Alert, AlertDetails, AlertState, AlertView, Evaluated, MAX_HISTORY, Notice, StateChange,
+};
 pub use alert_commands::{
-    CreateAlert, CreateAlertInput, MAX_MUTE_SECONDS, MAX_THRESHOLD, MAX_WINDOW,
+    AlertChange, CreateAlert, CreateAlertInput, MAX_MUTE_SECONDS, MAX_THRESHOLD, MAX_WINDOW,
     MIN_NONZERO_THRESHOLD, MuteRequest,
 };
 pub use chart::{
     Chart, ChartDescription, ChartName, ChartView, CreateChart, CreateChartInput, MAX_ALERTS,
     MAX_RECIPIENTS, MAX_SERIES, TooManyAlerts, TooManySeries,
 };
+pub use chart_change::{ChartChange, ChartChangeInput, EMPTY_CHANGE_FIELD};
 pub use charts::{
     CreateAlertError, CreateChartError, ListAlertsError, MuteAlertError, RecordPointsError,
     create_alert, create_chart, list_alerts, mute_alert, record_points,
 };
-pub use ports::{Appended, ChartContents, ChartStore, EvaluationStore, Mailer, PageError};
+pub use manage::{
+    AlertError, ChangeChartError, GetChartError, ListChartsError, delete_alert, delete_chart,
+    get_alert, get_chart, list_charts, update_alert, update_chart,
+};
+pub use ports::{
+    Appended, ChartContents, ChartData, ChartStore, EvaluationStore, Mailer, PageError,
+    SeriesChoice,
+};
 pub use series::{
     MAX_FUTURE_SECONDS, MAX_POINTS_PER_CALL, MAX_POINTS_PER_SERIES, Point, PointInput,
     RecordPoints, Series,
@@ -37,5 +49,7 @@ pub use template::{MessageTemplate, TemplateError, format_number};
 pub use tick::{EvaluateAlertsError, SHARDS, Scope, Tick, TickSummary, evaluate_alerts, shard_of};
 pub use values::{Aggregation, Condition, Mute, Op};
 
+#[cfg(test)]
+mod manage_tests;
 #[cfg(test)]
 mod tests;

@@ -5,7 +5,9 @@ use super::chart::Chart;
 use super::evaluation::Report;
 use super::series::{RecordPoints, Series};
 use super::values::Mute;
-use crate::{AlertId, ChartId, Cursor, CustomerId, Email, Limit, Page, Slug, Unexpected};
+use crate::{
+    AlertId, ChartId, Cursor, CustomerId, Email, Limit, Page, Slug, Timestamp, Unexpected,
+};
 use std::future::Future;
 
 /// What appending points found.
@@ -28,6 +30,26 @@ pub struct ChartContents {
     pub alerts: Vec<Alert>,
 }
 
+/// A chart as its owner reads it: the chart, the newest points of the series asked for, the
+/// alerts when asked for, and how many points were ever appended to those series (which
+/// changes whenever one arrives).
+#[derive(Debug, Clone)]
+pub struct ChartData {
+    pub chart: Chart,
+    pub series: Vec<Series>,
+    pub alerts: Vec<Alert>,
+    pub points_appended: u64,
+}
+
+/// Which series of a chart to read, and how many of the newest points of each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeriesChoice {
+    /// `None`: every series of the chart.
+    pub names: Option<Vec<Slug>>,
+    pub newest: usize,
+    pub with_alerts: bool,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum PageError {
     #[error("the cursor does not belong to this list")]
@@ -44,6 +66,29 @@ pub trait ChartStore: Send + Sync {
         &self,
         id: &ChartId,
     ) -> impl Future<Output = Result<Option<(Chart, u64)>, Unexpected>> + Send;
+
+    /// One page of `owner`'s charts, newest first.
+    fn charts_page(
+        &self,
+        owner: &CustomerId,
+        limit: Limit,
+        cursor: Option<&Cursor>,
+    ) -> impl Future<Output = Result<Page<Chart>, PageError>> + Send;
+
+    /// The chart with the series (and alerts) of `choice`.
+    fn chart_data(
+        &self,
+        id: &ChartId,
+        choice: &SeriesChoice,
+    ) -> impl Future<Output = Result<Option<ChartData>, Unexpected>> + Send;
+
+    /// Deletes the chart if still at `version`, with its alerts, series and everything else
+    /// of it: at once for every reader; `Ok(false)` when it changed since.
+    fn delete_chart(
+        &self,
+        chart: &Chart,
+        version: u64,
+    ) -> impl Future<Output = Result<bool, Unexpected>> + Send;
 
     /// Appends the points to their series of `owner`'s chart, if every series is one of the
     /// chart's. Concurrent appends to one chart all succeed; an append writes only its own
@@ -95,14 +140,38 @@ pub trait ChartStore: Send + Sync {
         alert: &AlertId,
     ) -> impl Future<Output = Result<Option<(ChartId, CustomerId)>, Unexpected>> + Send;
 
-    /// Sets (`Some`) or clears (`None`) an alert's mute in one write, leaving the rest of the
-    /// alert as it is; the alert after the write, or `None` when it no longer exists.
+    /// Sets (`Some`) or clears (`None`) an alert's mute in one write, raising its version,
+    /// leaving the rest of the alert as it is; the alert after the write, or `None` when it no
+    /// longer exists.
     fn set_mute(
         &self,
         chart: &ChartId,
         alert: &AlertId,
         mute: Option<Mute>,
+        now: Timestamp,
     ) -> impl Future<Output = Result<Option<Alert>, Unexpected>> + Send;
+
+    /// An alert by its id, with the version to save it at.
+    fn get_alert(
+        &self,
+        id: &AlertId,
+    ) -> impl Future<Output = Result<Option<(Alert, u64)>, Unexpected>> + Send;
+
+    /// Saves the alert if still at `version`; `Ok(false)` when it changed (or went) since.
+    fn save_alert(
+        &self,
+        alert: &Alert,
+        version: u64,
+    ) -> impl Future<Output = Result<bool, Unexpected>> + Send;
+
+    /// Deletes the alert if still at its version and saves its chart (one alert fewer) if
+    /// still at `chart_version`, at once; `Ok(false)` when either changed since.
+    fn delete_alert(
+        &self,
+        chart: &Chart,
+        chart_version: u64,
+        alert: &Alert,
+    ) -> impl Future<Output = Result<bool, Unexpected>> + Send;
 }
 
 /// What the scheduled evaluation reads and writes.

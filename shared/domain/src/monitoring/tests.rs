@@ -176,25 +176,25 @@ async fn alerts_are_bounded_listed_and_muted_by_the_owner_only() {
     let alert = created[0].id();
     let mut validation = Validation::new();
     let mute = MuteRequest::parse(None, Some("deploy"), clock().now(), &mut validation);
-    let muted = mute_alert(&caller("ada"), alert, mute, &charts)
+    let muted = mute_alert(&caller("ada"), alert, mute, clock().now(), &charts)
         .await
         .unwrap();
     assert!(muted.is_muted(clock().now()));
     assert!(matches!(
-        mute_alert(&caller("eve"), alert, None, &charts).await,
+        mute_alert(&caller("eve"), alert, None, clock().now(), &charts).await,
         Err(MuteAlertError::AlertNotFound(_))
     ));
     assert!(matches!(
-        mute_alert(&caller("ada"), AlertId::new(), None, &charts).await,
+        mute_alert(&caller("ada"), AlertId::new(), None, clock().now(), &charts).await,
         Err(MuteAlertError::AlertNotFound(_))
     ));
-    let unmuted = mute_alert(&caller("ada"), alert, None, &charts)
+    let unmuted = mute_alert(&caller("ada"), alert, None, clock().now(), &charts)
         .await
         .unwrap();
     assert!(!unmuted.is_muted(clock().now()));
     charts.fail("set_mute");
     assert!(matches!(
-        mute_alert(&caller("ada"), alert, None, &charts).await,
+        mute_alert(&caller("ada"), alert, None, clock().now(), &charts).await,
         Err(MuteAlertError::Unexpected(_))
     ));
 }
