@@ -618,7 +618,7 @@ async fn mutes_belong_to_the_charts_owner_and_expire_on_their_own() {
     };
     monitor
         .charts()
-        .set_mute(&chart_id, &alert_id, Some(expired))
+        .set_mute(&chart_id, &alert_id, Some(expired), now())
         .await
         .unwrap()
         .unwrap();

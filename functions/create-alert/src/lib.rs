@@ -2,7 +2,7 @@
 
 use adapters::backoff::JitteredBackoff;
 use adapters::http::{self, Answer, Fields, JsonObject, Problem};
-use domain::monitoring::{CreateAlert, CreateAlertInput, create_alert};
+use domain::monitoring::{CreateAlert, create_alert};
 use domain::{ChartId, Clock, SystemClock, Validation};
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
@@ -22,34 +22,15 @@ pub async fn handle(request: Request, deps: &Deps) -> Answer {
         &deps.charts,
     )
     .await?;
-    Ok(http::json(
-        StatusCode::CREATED,
-        &alert.view(SystemClock.now()),
-    ))
+    let etag = http::etag(alert.version());
+    let view = alert.view(SystemClock.now());
+    Ok(http::tagged(http::json(StatusCode::CREATED, &view), &etag))
 }
 
 fn parse(body: &JsonObject) -> Result<CreateAlert, Problem> {
     let mut validation = Validation::new();
     let mut fields = Fields::new(body);
-    let series = fields.string("series", &mut validation);
-    let (op, threshold) = match fields.object("condition", &mut validation) {
-        Some(condition) => {
-            let mut condition = Fields::nested(condition, "condition".into());
-            let op = condition.string("op", &mut validation);
-            let threshold = condition.number("threshold", &mut validation);
-            condition.deny_unknown(&mut validation);
-            (Some(op), threshold)
-        }
-        None => (None, None),
-    };
-    let input = CreateAlertInput {
-        series,
-        op,
-        threshold,
-        aggregation: fields.string("aggregation", &mut validation),
-        window: fields.integer("window", &mut validation),
-        message: fields.string("message", &mut validation),
-    };
+    let input = http::alert_input(&mut fields, &mut validation);
     fields.finish(validation, |validation| {
         CreateAlert::parse(input, validation)
     })

@@ -12,19 +12,17 @@ pub async fn handle(request: Request, deps: &Deps) -> Answer {
     let body = http::json_object(&request)?;
     let mut validation = Validation::new();
     let mut fields = Fields::new(&body);
+    let given = http::chart_input(&mut fields, &mut validation);
     let input = CreateChartInput {
-        name: fields.string("name", &mut validation),
-        description: fields.string("description", &mut validation),
-        recipients: fields
-            .array("recipients", &mut validation)
-            .map(|list| list.iter().map(|v| v.as_str()).collect()),
+        name: given.name,
+        description: given.description,
+        recipients: given.recipients,
     };
     let command = fields.finish(validation, |validation| {
         CreateChart::parse(input, validation)
     })?;
     let chart = create_chart(&caller, command, &SystemClock, &deps.charts).await?;
-    Ok(http::created(
-        &format!("/charts/{}", chart.id()),
-        &chart.view(),
-    ))
+    let location = format!("/charts/{}", chart.id());
+    let etag = http::etag(chart.version());
+    Ok(http::tagged(http::created(&location, &chart.view()), &etag))
 }

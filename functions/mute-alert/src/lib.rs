@@ -27,6 +27,10 @@ pub async fn handle(request: Request, deps: &Deps) -> Answer {
         }
         _ => return Err(Problem::method_not_allowed()),
     };
-    let alert = mute_alert(&caller, alert_id, mute, &deps.charts).await?;
-    Ok(http::json(StatusCode::OK, &alert.view(now)))
+    let alert = mute_alert(&caller, alert_id, mute, now, &deps.charts).await?;
+    let etag = http::etag(alert.version());
+    Ok(http::tagged(
+        http::json(StatusCode::OK, &alert.view(now)),
+        &etag,
+    ))
 }

@@ -21,4 +21,5 @@ pub mod lambda;
 pub mod mail;
 pub mod monitoring;
 pub mod orders;
+pub mod picture;
 pub mod store;

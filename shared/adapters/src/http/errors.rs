@@ -4,7 +4,8 @@ use super::problem::Problem;
 use domain::FieldError;
 use domain::catalog::{CreateProductError, GetProductError, SearchError};
 use domain::monitoring::{
-    CreateAlertError, CreateChartError, ListAlertsError, MuteAlertError, RecordPointsError,
+    AlertError, ChangeChartError, CreateAlertError, CreateChartError, GetChartError,
+    ListAlertsError, ListChartsError, MuteAlertError, RecordPointsError,
 };
 use domain::order::{CancelOrderError, CreateOrderError, GetOrderError, OrderRefusal};
 
@@ -63,6 +64,18 @@ problems! {
     }
     ListAlertsError { ChartNotFound => Problem::not_found, InvalidCursor => invalid_cursor }
     MuteAlertError { AlertNotFound => Problem::not_found }
+    ListChartsError { InvalidCursor => invalid_cursor }
+    GetChartError { ChartNotFound => Problem::not_found }
+    ChangeChartError {
+        ChartNotFound => Problem::not_found,
+        VersionMismatch => Problem::precondition_failed,
+        Contended => busy,
+    }
+    AlertError {
+        AlertNotFound => Problem::not_found,
+        VersionMismatch => Problem::precondition_failed,
+        Contended => busy,
+    }
 }
 
 /// 503: the use case gave up on a contended write after its retries.

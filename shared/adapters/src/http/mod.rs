@@ -3,13 +3,17 @@
 //! mapping of every use case's errors to them ([`errors`]).
 
 mod body;
+mod conditional;
 mod errors;
 mod identity;
+mod inputs;
 mod params;
 mod problem;
 
 pub use body::{Fields, JsonObject, MAX_BODY_BYTES, json_object, optional_json_object};
+pub use conditional::{etag, if_match, no_content, not_modified, not_modified_since, tagged};
 pub use identity::caller;
+pub use inputs::{alert_input, bounded, chart_input, series_choice};
 pub use params::{QueryParams, page_params, path_param};
 pub use problem::Problem;
 

@@ -1,15 +1,26 @@
 //! The owner's requests on charts, series and alerts.
 
 use super::DynamoMonitoringRepository;
-use super::keys::{AlertRef, alert_key, alert_ref_key, chart_key, chart_partition};
-use super::points::new_chart_attributes;
+use super::keys::{
+    AlertRef, alert_key, alert_ref_key, chart_key, chart_partition, owner_partition,
+};
+use super::lifecycle::mute_update;
+use super::points::{new_chart_attributes, seqs_of};
 use crate::store::{
-    ClientToken, Condition, Query, SortKey, StoreError, Update, Versioned, Write, attribute,
+    ClientToken, Index, Query, SortKey, StoreError, Update, Versioned, Write, decode,
 };
 use domain::monitoring::{
-    Alert, Appended, Chart, ChartStore, Mute, PageError, RecordPoints, Series,
+    Alert, Appended, Chart, ChartData, ChartStore, Mute, PageError, RecordPoints, Series,
+    SeriesChoice,
 };
-use domain::{AlertId, ChartId, Cursor, CustomerId, Limit, Page, Slug, Unexpected};
+use domain::{AlertId, ChartId, Cursor, CustomerId, Limit, Page, Slug, Timestamp, Unexpected};
+
+fn page_error(error: StoreError) -> PageError {
+    match error {
+        StoreError::InvalidCursor(_) => PageError::InvalidCursor,
+        e => PageError::Unexpected(e.into()),
+    }
+}
 
 impl ChartStore for DynamoMonitoringRepository {
     async fn create_chart(&self, chart: &Chart) -> Result<(), Unexpected> {
@@ -94,14 +105,15 @@ impl ChartStore for DynamoMonitoringRepository {
         cursor: Option<&Cursor>,
     ) -> Result<Page<Alert>, PageError> {
         let query = Query::table(chart_partition(chart)).sort(SortKey::BeginsWith("ALERT#".into()));
-        match self.store.query::<Alert>(&query, limit, cursor).await {
-            Ok(page) => Ok(Page {
-                items: page.items.into_iter().map(|v| v.doc).collect(),
-                next_cursor: page.next_cursor,
-            }),
-            Err(StoreError::InvalidCursor(_)) => Err(PageError::InvalidCursor),
-            Err(e) => Err(PageError::Unexpected(e.into())),
-        }
+        let page = self
+            .store
+            .query::<Alert>(&query, limit, cursor)
+            .await
+            .map_err(page_error)?;
+        Ok(Page {
+            items: page.items.into_iter().map(|v| v.doc).collect(),
+            next_cursor: page.next_cursor,
+        })
     }
 
     async fn alert_owner(
@@ -117,16 +129,104 @@ impl ChartStore for DynamoMonitoringRepository {
         chart: &ChartId,
         alert: &AlertId,
         mute: Option<Mute>,
+        now: Timestamp,
     ) -> Result<Option<Alert>, Unexpected> {
-        let update = Update::new(
-            alert_key(chart, alert),
-            "SET #data.#mute = :mute",
-            Condition::new("attribute_exists(pk)")
-                .name("#data", "data")
-                .name("#mute", "mute")
-                .value(":mute", attribute(&mute)?),
-        );
+        let (expression, condition) = mute_update(&mute, now)?;
+        let update = Update::new(alert_key(chart, alert), &expression, condition);
         let updated = self.store.update::<Alert>(update).await?;
         Ok(updated.map(|v| v.doc))
+    }
+
+    async fn charts_page(
+        &self,
+        owner: &CustomerId,
+        limit: Limit,
+        cursor: Option<&Cursor>,
+    ) -> Result<Page<Chart>, PageError> {
+        let query = Query::index(Index::Gsi1, owner_partition(owner)).descending();
+        let page = self
+            .store
+            .query::<Chart>(&query, limit, cursor)
+            .await
+            .map_err(page_error)?;
+        Ok(Page {
+            items: page.items.into_iter().map(|v| v.doc).collect(),
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    async fn chart_data(
+        &self,
+        id: &ChartId,
+        choice: &SeriesChoice,
+    ) -> Result<Option<ChartData>, Unexpected> {
+        let Some(item) = self.store.get_item(&chart_key(id)).await? else {
+            return Ok(None);
+        };
+        let chart = decode::<Chart>(item.clone())?.doc;
+        let names: Vec<Slug> = match &choice.names {
+            Some(names) => names
+                .iter()
+                .filter(|n| chart.series_names().contains(n))
+                .cloned()
+                .collect(),
+            None => chart.series_names().to_vec(),
+        };
+        let windows: Vec<(Slug, usize)> =
+            names.iter().map(|n| (n.clone(), choice.newest)).collect();
+        let alerts = async {
+            if !choice.with_alerts {
+                return Ok(Vec::new());
+            }
+            let query =
+                Query::table(chart_partition(id)).sort(SortKey::BeginsWith("ALERT#".into()));
+            // At most 50 alerts: one page.
+            let (items, _) = self.store.query_items(&query, 100, None).await?;
+            items
+                .into_iter()
+                .map(|item| Ok(decode::<Alert>(item)?.doc))
+                .collect::<Result<Vec<_>, Unexpected>>()
+        };
+        let (series, alerts) =
+            futures_util::future::try_join(self.read_series(&item, id, &windows), alerts).await?;
+        let points_appended = match seqs_of(&item) {
+            Some(seqs) => names.iter().filter_map(|n| seqs.get(n.as_str())).sum(),
+            None => series.iter().map(|s| s.points().count() as u64).sum(),
+        };
+        Ok(Some(ChartData {
+            chart,
+            series,
+            alerts,
+            points_appended,
+        }))
+    }
+
+    async fn delete_chart(&self, chart: &Chart, version: u64) -> Result<bool, Unexpected> {
+        self.delete_chart_at(chart, version).await
+    }
+
+    async fn get_alert(&self, id: &AlertId) -> Result<Option<(Alert, u64)>, Unexpected> {
+        let Some((chart, _)) = self.alert_owner(id).await? else {
+            return Ok(None);
+        };
+        let found = self.store.get::<Alert>(&alert_key(&chart, id)).await?;
+        Ok(found.map(Versioned::into_pair))
+    }
+
+    async fn save_alert(&self, alert: &Alert, version: u64) -> Result<bool, Unexpected> {
+        match self.store.save(alert, version).await {
+            Ok(_) => Ok(true),
+            Err(StoreError::VersionConflict) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn delete_alert(
+        &self,
+        chart: &Chart,
+        chart_version: u64,
+        alert: &Alert,
+    ) -> Result<bool, Unexpected> {
+        self.delete_alert_at(chart, chart_version, alert).await
     }
 }

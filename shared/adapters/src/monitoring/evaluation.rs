@@ -2,6 +2,7 @@
 
 use super::DynamoMonitoringRepository;
 use super::keys::{TickMark, chart_partition, shard_partition};
+use super::lifecycle::at_alert_version;
 use crate::store::{
     ClientToken, Condition, Document, Index, Query, SortKey, Update, Write, attribute, decode,
     entity_of,
@@ -93,17 +94,21 @@ impl EvaluationStore for DynamoMonitoringRepository {
         let writes = alerts
             .iter()
             .map(|alert| {
+                // Saved only over the alert as evaluated: an owner's change since (a new
+                // condition, a mute) makes the chart's save fail, and the next tick judge it
+                // afresh.
                 let update = Update::new(
                     alert.key(),
-                    "SET #data.#state = :state, #data.#firing_since = :firing_since, #data.#last_notified_at = :last_notified_at",
-                    Condition::new("attribute_exists(pk)")
-                        .name("#data", "data")
+                    "SET #data.#state = :state, #data.#firing_since = :firing_since, #data.#last_notified_at = :last_notified_at, #data.#history = :history",
+                    at_alert_version(alert)
                         .name("#state", "state")
                         .name("#firing_since", "firing_since")
                         .name("#last_notified_at", "last_notified_at")
+                        .name("#history", "history")
                         .value(":state", attribute(&alert.state())?)
                         .value(":firing_since", attribute(&alert.firing_since())?)
-                        .value(":last_notified_at", attribute(&alert.last_notified_at())?),
+                        .value(":last_notified_at", attribute(&alert.last_notified_at())?)
+                        .value(":history", attribute(alert.history())?),
                 );
                 Ok(Write::update(update, table)?)
             })

@@ -21,6 +21,11 @@ pub(super) fn alert_ref_key(alert: &AlertId) -> Key {
     Key::new(format!("ALERT#{alert}"), "ALERT")
 }
 
+/// The owner's charts in gsi1, newest first by their UUIDv7 ids.
+pub(super) fn owner_partition(owner: &CustomerId) -> String {
+    format!("CHARTS#{owner}")
+}
+
 pub(super) fn shard_partition(shard: u8) -> String {
     format!("CHARTS_WITH_ALERTS#{shard}")
 }
@@ -35,7 +40,10 @@ impl Document for Chart {
 
     fn indexes(&self) -> IndexKeys {
         IndexKeys {
-            gsi1: None,
+            gsi1: Some(Key::new(
+                owner_partition(self.owner_id()),
+                format!("CHART#{}", self.id()),
+            )),
             gsi2: (self.alert_count() > 0).then(|| {
                 Key::new(
                     shard_partition(shard_of(&self.id())),

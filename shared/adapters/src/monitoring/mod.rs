@@ -4,7 +4,7 @@
 //!
 //! | item | pk | sk | index |
 //! |---|---|---|---|
-//! | chart | `CHART#<id>` | `CHART` | gsi2 `CHARTS_WITH_ALERTS#<shard>` / `CHART#<id>` once it has alerts |
+//! | chart | `CHART#<id>` | `CHART` | gsi1 `CHARTS#<owner>` / `CHART#<id>` (the owner's list, newest first); gsi2 `CHARTS_WITH_ALERTS#<shard>` / `CHART#<id>` once it has alerts |
 //! | point | `CHART#<id>` | `POINT#<series>#<slot>` | (a ring of 1,000 slots per series: [`points`]) |
 //! | alert | `CHART#<id>` | `ALERT#<id>` | |
 //! | alert reference | `ALERT#<id>` | `ALERT` | (the chart and owner of an alert, for mutes by alert id) |
@@ -12,11 +12,12 @@
 //!
 //! An evaluation reads the chart and its alerts in one query (`ALERT#...` and `CHART` sort
 //! together), then the newest points of the watched series: for alerts' usual short windows,
-//! one batch read of their slots.
+//! one batch read of their slots. Deletes are in [`lifecycle`].
 
 mod charts;
 mod evaluation;
 pub mod keys;
+mod lifecycle;
 pub mod points;
 
 use crate::store::DocumentStore;

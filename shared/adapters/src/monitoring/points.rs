@@ -317,13 +317,22 @@ impl DynamoMonitoringRepository {
                     .map(|seq| Key::new(chart_partition(chart), slot_key(name.as_str(), seq)))
             })
             .collect();
-        let mut slots: Vec<PointSlot> = Vec::new();
-        for item in self.store.batch_get_items(&keys).await? {
-            slots.push(decode::<PointSlot>(item)?.doc);
-        }
-        for (name, seqs) in by_range {
-            slots.extend(self.slots_in_range(chart, name, seqs).await?);
-        }
+        let by_key = async {
+            self.store
+                .batch_get_items(&keys)
+                .await?
+                .into_iter()
+                .map(|item| Ok(decode::<PointSlot>(item)?.doc))
+                .collect::<Result<Vec<_>, Unexpected>>()
+        };
+        // Every series' range at once: a chart's read takes one round trip, not one a series.
+        let by_range = futures_util::future::try_join_all(
+            by_range
+                .iter()
+                .map(|(name, seqs)| self.slots_in_range(chart, name, seqs)),
+        );
+        let (mut slots, ranges) = futures_util::future::try_join(by_key, by_range).await?;
+        slots.extend(ranges.into_iter().flatten());
         wanted
             .into_iter()
             .map(|(name, seqs)| {

@@ -7,7 +7,7 @@ use super::document::{Document, Index, Key};
 use super::error::StoreError;
 use anyhow::Context;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
 use std::collections::HashMap;
 
@@ -25,6 +25,13 @@ impl Condition {
             expression: expression.into(),
             ..Self::default()
         }
+    }
+
+    /// The item is at the store's `version` (as read).
+    pub fn at_version(version: u64) -> Self {
+        Self::new("#version = :expected")
+            .name("#version", VERSION)
+            .value(":expected", number(version))
     }
 
     pub fn name(mut self, placeholder: &str, attribute: &str) -> Self {
@@ -172,6 +179,27 @@ impl Write {
         table: &str,
     ) -> Result<Self, StoreError> {
         Self::update(Update::save(doc, expected_version)?, table)
+    }
+
+    /// Deletes the item under `key`; the transaction fails if `condition` (when not empty) does
+    /// not hold.
+    pub fn delete(key: &Key, condition: Condition, table: &str) -> Result<Self, StoreError> {
+        let delete = Delete::builder()
+            .table_name(table)
+            .set_key(Some(key.to_item()))
+            .set_condition_expression(
+                (!condition.expression.is_empty()).then_some(condition.expression),
+            )
+            .set_expression_attribute_names(
+                (!condition.names.is_empty()).then_some(condition.names),
+            )
+            .set_expression_attribute_values(
+                (!condition.values.is_empty()).then_some(condition.values),
+            )
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .context("building a transactional delete")?;
+        Ok(Self(TransactWriteItem::builder().delete(delete).build()))
     }
 
     /// Applies an update; the transaction fails if its condition does not hold.

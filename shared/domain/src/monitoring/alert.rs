@@ -157,6 +157,11 @@ impl Alert {
         (&self.series, usize::from(self.window))
     }
 
+    /// Its threshold, when it watches `series`.
+    pub fn threshold_on(&self, series: &Slug) -> Option<f64> {
+        (&self.series == series).then_some(self.condition.threshold)
+    }
+
     pub fn state(&self) -> AlertState {
         self.state
     }

@@ -1,7 +1,6 @@
 //! The [`Chart`] aggregate: a customer's chart, the names of its series and how many alerts
 //! it holds, with the bounds on both.
 
-use super::chart_change::ChartChange;
 use crate::version::first_version;
 use crate::{ChartId, CustomerId, Email, Line, Slug, Text, Timestamp, Validation};
 use serde::{Deserialize, Serialize};
@@ -45,6 +44,15 @@ pub struct TooManySeries;
 #[error("a chart holds at most {MAX_ALERTS} alerts")]
 pub struct TooManyAlerts;
 
+/// A chart as its owner's list shows it: with its series' names and alert count.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChartSummary<'a> {
+    #[serde(flatten)]
+    pub chart: ChartView<'a>,
+    pub series_names: &'a [Slug],
+    pub alert_count: u32,
+}
+
 /// The part of a chart its owner sees.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChartView<'a> {
@@ -53,8 +61,6 @@ pub struct ChartView<'a> {
     pub name: &'a ChartName,
     pub description: &'a ChartDescription,
     pub recipients: &'a [Email],
-    pub series_names: &'a [Slug],
-    pub alert_count: u32,
     pub version: u64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -109,21 +115,6 @@ impl Chart {
         self.version
     }
 
-    /// The owner's change: each field given replaces the chart's; the version goes up.
-    pub fn change(&mut self, change: ChartChange, now: Timestamp) {
-        if let Some(name) = change.name {
-            self.name = name;
-        }
-        if let Some(description) = change.description {
-            self.description = description;
-        }
-        if let Some(recipients) = change.recipients {
-            self.recipients = recipients;
-        }
-        self.version += 1;
-        self.updated_at = Some(now);
-    }
-
     /// Makes room for points of `names`: the ones the chart does not have yet join it, if it
     /// stays within [`MAX_SERIES`]. `Ok(true)` when the chart changed.
     pub fn add_series(&mut self, names: &[Slug]) -> Result<bool, TooManySeries> {
@@ -149,6 +140,14 @@ impl Chart {
         self.alert_count = self.alert_count.saturating_sub(1);
     }
 
+    pub fn summary(&self) -> ChartSummary<'_> {
+        ChartSummary {
+            chart: self.view(),
+            series_names: &self.series,
+            alert_count: self.alert_count,
+        }
+    }
+
     pub fn view(&self) -> ChartView<'_> {
         ChartView {
             id: self.id,
@@ -156,8 +155,6 @@ impl Chart {
             name: &self.name,
             description: &self.description,
             recipients: &self.recipients,
-            series_names: &self.series,
-            alert_count: self.alert_count,
             version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at.unwrap_or(self.created_at),

@@ -1,8 +1,8 @@
 //! The owner's change of a chart (`PATCH /charts/{id}`): any of its name, description and
 //! recipients, with the rules of a new chart.
 
-use super::chart::{ChartDescription, ChartName, parse_recipients};
-use crate::{Email, Validation};
+use super::chart::{Chart, ChartDescription, ChartName, parse_recipients};
+use crate::{Email, Timestamp, Validation};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChartChange {
@@ -47,6 +47,23 @@ impl ChartChange {
             description: description.map_or(Some(None), |d| d.map(Some))?,
             recipients: recipients.map_or(Some(None), |r| r.map(Some))?,
         })
+    }
+}
+
+impl Chart {
+    /// The owner's change: each field given replaces the chart's; the version goes up.
+    pub fn change(&mut self, change: ChartChange, now: Timestamp) {
+        if let Some(name) = change.name {
+            self.name = name;
+        }
+        if let Some(description) = change.description {
+            self.description = description;
+        }
+        if let Some(recipients) = change.recipients {
+            self.recipients = recipients;
+        }
+        self.version += 1;
+        self.updated_at = Some(now);
     }
 }
 

@@ -25,8 +25,8 @@ pub use alert_commands::{
     MIN_NONZERO_THRESHOLD, MuteRequest,
 };
 pub use chart::{
-    Chart, ChartDescription, ChartName, ChartView, CreateChart, CreateChartInput, MAX_ALERTS,
-    MAX_RECIPIENTS, MAX_SERIES, TooManyAlerts, TooManySeries,
+    Chart, ChartDescription, ChartName, ChartSummary, ChartView, CreateChart, CreateChartInput,
+    MAX_ALERTS, MAX_RECIPIENTS, MAX_SERIES, TooManyAlerts, TooManySeries,
 };
 pub use chart_change::{ChartChange, ChartChangeInput, EMPTY_CHANGE_FIELD};
 pub use charts::{
@@ -38,8 +38,8 @@ pub use manage::{
     get_alert, get_chart, list_charts, update_alert, update_chart,
 };
 pub use ports::{
-    Appended, ChartContents, ChartData, ChartStore, EvaluationStore, Mailer, PageError,
-    SeriesChoice,
+    Appended, ChartContents, ChartData, ChartDataView, ChartStore, EvaluationStore, Mailer,
+    PageError, SeriesChoice,
 };
 pub use series::{
     MAX_FUTURE_SECONDS, MAX_POINTS_PER_CALL, MAX_POINTS_PER_SERIES, Point, PointInput,

@@ -1,13 +1,14 @@
 //! What monitoring needs from storage and from the mail service.
 
 use super::alert::Alert;
-use super::chart::Chart;
+use super::chart::{Chart, ChartView};
 use super::evaluation::Report;
 use super::series::{RecordPoints, Series};
 use super::values::Mute;
 use crate::{
     AlertId, ChartId, Cursor, CustomerId, Email, Limit, Page, Slug, Timestamp, Unexpected,
 };
+use serde::Serialize;
 use std::future::Future;
 
 /// What appending points found.
@@ -39,6 +40,56 @@ pub struct ChartData {
     pub series: Vec<Series>,
     pub alerts: Vec<Alert>,
     pub points_appended: u64,
+}
+
+impl ChartData {
+    /// The chart with its series, as `GET /charts/{id}` answers it.
+    pub fn view(&self) -> ChartDataView<'_> {
+        ChartDataView {
+            chart: self.chart.view(),
+            series: self
+                .series
+                .iter()
+                .map(|s| SeriesView {
+                    name: s.name(),
+                    points: s
+                        .points()
+                        .filter_map(|p| {
+                            Some(PointView {
+                                at: Timestamp::from_unix_millis(p.at_millis)?,
+                                value: p.value,
+                            })
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+
+    /// What the answer's `ETag` stands for: the chart's version and the points appended to
+    /// the series read, so that it changes when either does.
+    pub fn revision(&self) -> String {
+        format!("{}-{}", self.chart.version(), self.points_appended)
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChartDataView<'a> {
+    #[serde(flatten)]
+    pub chart: ChartView<'a>,
+    pub series: Vec<SeriesView<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SeriesView<'a> {
+    pub name: &'a Slug,
+    pub points: Vec<PointView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PointView {
+    pub at: Timestamp,
+    pub value: f64,
 }
 
 /// Which series of a chart to read, and how many of the newest points of each.
