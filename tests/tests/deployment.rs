@@ -377,6 +377,7 @@ mod calls_within_policies {
     use adapters::monitoring::DynamoMonitoringRepository;
     use adapters::orders::DynamoOrderRepository;
     use adapters::store::DocumentStore;
+    use adapters::lambda::ChartOwnerDeps;
     use domain::Currency;
     use integration_tests::{
         Calls, EventTap, Stack, event, parts, request, with_body, with_path_param, with_query,
@@ -656,5 +657,60 @@ mod calls_within_policies {
             "the sample points fire the sample alert"
         );
         check("evaluate-alerts", &calls);
+    }
+
+    /// Every chart owner's read, change and delete, each call checked against its policy.
+    #[tokio::test]
+    async fn chart_owner_functions() {
+        let stack = Stack::new().await;
+        let plain = ChartOwnerDeps {
+            charts: DynamoMonitoringRepository::new(stack.store()),
+            auth: AuthMode::Jwt,
+        };
+        let (_, chart) =
+            parts(&create_chart::handle(request(&event("create-chart.json")), &plain).await);
+        let chart = chart["id"].as_str().unwrap().to_owned();
+        let on = |file: &str, id: &str| {
+            let mut sample = event(file);
+            let template = sample["pathParameters"]["id"].as_str().unwrap_or("").to_owned();
+            let path = sample["rawPath"].as_str().unwrap().replace(&template, id);
+            if !template.is_empty() {
+                sample = with_path_param(sample, "id", id, &path);
+            }
+            sample
+        };
+        // Enough points that a read takes the range query as well as the batch read.
+        let points: Vec<Value> = (0..30)
+            .map(|i| json!({"series": "latency", "value": i}))
+            .collect();
+        let record = with_body(on("record-points.json", &chart), &json!({ "points": points }));
+        assert_eq!(parts(&record_points::handle(request(&record), &plain).await).0, 200);
+        let (_, alert) =
+            parts(&create_alert::handle(request(&on("create-alert.json", &chart)), &plain).await);
+        let alert = alert["id"].as_str().unwrap().to_owned();
+
+        macro_rules! checked {
+            ($function:ident, $binary:literal, $event:expr, $status:expr) => {{
+                let (store, calls) = counted(&stack);
+                let deps = ChartOwnerDeps {
+                    charts: DynamoMonitoringRepository::new(store),
+                    auth: AuthMode::Jwt,
+                };
+                let (status, body) = parts(&$function::handle(request(&$event), &deps).await);
+                assert_eq!(status, $status, "{}: {body}", $binary);
+                check($binary, &calls);
+            }};
+        }
+        checked!(list_charts, "list-charts", event("list-charts.json"), 200);
+        checked!(get_chart, "get-chart", on("get-chart.json", &chart), 200);
+        checked!(render_chart, "render-chart", on("render-chart.json", &chart), 200);
+        checked!(update_chart, "update-chart", on("update-chart.json", &chart), 200);
+        checked!(get_alert, "get-alert", on("get-alert.json", &alert), 200);
+        checked!(update_alert, "update-alert", on("update-alert.json", &alert), 200);
+        checked!(delete_alert, "delete-alert", on("delete-alert.json", &alert), 204);
+        let (_, again) =
+            parts(&create_alert::handle(request(&on("create-alert.json", &chart)), &plain).await);
+        assert!(again["id"].is_string());
+        checked!(delete_chart, "delete-chart", on("delete-chart.json", &chart), 204);
     }
 }
