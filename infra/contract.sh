@@ -2,6 +2,10 @@
 # Inside infra/with-moto.sh: serves every function with `cargo lambda watch` (as `make dev`
 # does, on its own port) and runs schemathesis against it from openapi.yaml. Fails on any
 # 5xx, any status the document does not list, and any body that does not match its schema.
+# Besides the per-operation phases, the stateful phase chains calls along the document's
+# `links` (a chart created, then read, changed, drawn, given points and alerts, deleted; an
+# alert created, then read, changed, muted, unmuted, deleted), every call with the local
+# identity headers below. CONTRACT_PHASES overrides the phases run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,7 +47,7 @@ PYTHONPATH=infra SCHEMATHESIS_HOOKS=schemathesis_hooks schemathesis run openapi.
   --header "x-customer-email: admin@example.com" \
   --header "x-customer-groups: admin" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-  --phases examples,coverage,fuzzing \
+  --phases "${CONTRACT_PHASES:-examples,coverage,fuzzing,stateful}" \
   --max-examples "${CONTRACT_EXAMPLES:-30}" \
   --request-timeout 60 \
   --generation-codec utf-8 \

@@ -3,7 +3,7 @@
 use crate::stack::Stack;
 use adapters::catalog::{DynamoProductRepository, DynamoProductSearch};
 use adapters::config::AuthMode;
-use adapters::lambda::Invocation;
+use adapters::lambda::{ChartOwnerDeps, Invocation};
 use adapters::monitoring::DynamoMonitoringRepository;
 use adapters::orders::DynamoOrderRepository;
 use anyhow::{Result, bail};
@@ -90,56 +90,30 @@ pub async fn invoke_in_process(
             )
             .await,
         ),
-        "create-chart" => http(
-            create_chart::handle(
-                request(&event),
-                &create_chart::Deps {
-                    charts: DynamoMonitoringRepository::new(store),
-                    auth: jwt,
-                },
-            )
-            .await,
-        ),
-        "record-points" => http(
-            record_points::handle(
-                request(&event),
-                &record_points::Deps {
-                    charts: DynamoMonitoringRepository::new(store),
-                    auth: jwt,
-                },
-            )
-            .await,
-        ),
-        "create-alert" => http(
-            create_alert::handle(
-                request(&event),
-                &create_alert::Deps {
-                    charts: DynamoMonitoringRepository::new(store),
-                    auth: jwt,
-                },
-            )
-            .await,
-        ),
-        "list-alerts" => http(
-            list_alerts::handle(
-                request(&event),
-                &list_alerts::Deps {
-                    charts: DynamoMonitoringRepository::new(store),
-                    auth: jwt,
-                },
-            )
-            .await,
-        ),
-        "mute-alert" => http(
-            mute_alert::handle(
-                request(&event),
-                &mute_alert::Deps {
-                    charts: DynamoMonitoringRepository::new(store),
-                    auth: jwt,
-                },
-            )
-            .await,
-        ),
+        "create-chart" | "record-points" | "create-alert" | "list-alerts" | "mute-alert"
+        | "list-charts" | "get-chart" | "update-chart" | "delete-chart" | "render-chart"
+        | "get-alert" | "update-alert" | "delete-alert" => {
+            let deps = ChartOwnerDeps {
+                charts: DynamoMonitoringRepository::new(store),
+                auth: jwt,
+            };
+            let request = request(&event);
+            http(match function {
+                "create-chart" => create_chart::handle(request, &deps).await,
+                "record-points" => record_points::handle(request, &deps).await,
+                "create-alert" => create_alert::handle(request, &deps).await,
+                "list-alerts" => list_alerts::handle(request, &deps).await,
+                "mute-alert" => mute_alert::handle(request, &deps).await,
+                "list-charts" => list_charts::handle(request, &deps).await,
+                "get-chart" => get_chart::handle(request, &deps).await,
+                "update-chart" => update_chart::handle(request, &deps).await,
+                "delete-chart" => delete_chart::handle(request, &deps).await,
+                "render-chart" => render_chart::handle(request, &deps).await,
+                "get-alert" => get_alert::handle(request, &deps).await,
+                "update-alert" => update_alert::handle(request, &deps).await,
+                _ => delete_alert::handle(request, &deps).await,
+            })
+        }
         "publish-events" => {
             let deps = publish_events::Deps {
                 orders: DynamoOrderRepository::new(store),

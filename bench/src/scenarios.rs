@@ -64,7 +64,8 @@ pub async fn prepare(
     let chart_event = with_claims(event("create-chart.json"));
     let mut charts = Vec::new();
     let alert_charts = (warm + 1 + COST_SAMPLES).div_ceil(45) + 1;
-    for _ in 0..(alert_charts + 3 + COST_SAMPLES) {
+    let calls = warm + 1 + COST_SAMPLES;
+    for _ in 0..(alert_charts + 3 + COST_SAMPLES + calls) {
         let made =
             invoke_in_process(stack, "create-chart", "bench-charts", chart_event.clone()).await?;
         charts.push(
@@ -132,7 +133,16 @@ pub async fn prepare(
         move |_: usize| with_query(event("search-products.json"), &q)
     };
     let started = now();
-    let alert_chart_ids = charts[3 + COST_SAMPLES..].to_vec();
+    let alert_chart_ids = charts[3 + COST_SAMPLES..charts.len() - calls].to_vec();
+    // Each delete-chart call deletes a chart of its own; each delete-alert call an alert.
+    let doomed_charts = charts[charts.len() - calls..].to_vec();
+    let mut doomed_alerts = Vec::new();
+    for chart in &doomed_charts {
+        let made = invoke_in_process(stack, "create-alert", "bench-charts", alert_event(chart)).await?;
+        doomed_alerts.push(made["body"]["id"].as_str().context("an alert id")?.to_owned());
+    }
+    let _ = stack.meter.take();
+    let on = |file: &str, id: &str, path: String| with_claims(with_path_param(event(file), "id", id, &path));
     Ok(vec![
         scenario(
             "floor (do-nothing lambda_runtime)",
@@ -231,12 +241,15 @@ pub async fn prepare(
                 None => record_event(&points_chart),
             },
         ),
-        scenario(
-            "record-points, 2 points onto a full series (1,000)",
-            "record-points",
-            "bench-charts",
-            move |_| record_event(&full_chart),
-        ),
+        {
+            let chart = full_chart.clone();
+            scenario(
+                "record-points, 2 points onto a full series (1,000)",
+                "record-points",
+                "bench-charts",
+                move |_| record_event(&chart),
+            )
+        },
         scenario("create-alert", "create-alert", "bench-charts", move |i| {
             alert_event(&alert_chart_ids[i % alert_chart_ids.len()])
         }),
@@ -281,6 +294,70 @@ pub async fn prepare(
                 },
             )
         },
+        scenario("list-charts, a page of 20", "list-charts", "bench-charts", |_| {
+            with_claims(event("list-charts.json"))
+        }),
+        {
+            let chart = full_chart.clone();
+            scenario(
+                "get-chart, newest 100 of a full series",
+                "get-chart",
+                "bench-charts",
+                move |_| with_query(on("get-chart.json", &chart, format!("/charts/{chart}")), &[]),
+            )
+        },
+        {
+            let chart = full_chart.clone();
+            scenario(
+                "get-chart, all 1,000 of a full series",
+                "get-chart",
+                "bench-charts",
+                move |_| {
+                    let e = on("get-chart.json", &chart, format!("/charts/{chart}"));
+                    with_query(e, &[("points", "1000")])
+                },
+            )
+        },
+        {
+            let chart = full_chart.clone();
+            scenario(
+                "render-chart, newest 100 of a full series",
+                "render-chart",
+                "bench-charts",
+                move |_| {
+                    let e = on("render-chart.json", &chart, format!("/charts/{chart}/image"));
+                    with_query(e, &[])
+                },
+            )
+        },
+        {
+            let chart = list_chart.clone();
+            scenario("update-chart", "update-chart", "bench-charts", move |i| {
+                let e = on("update-chart.json", &chart, format!("/charts/{chart}"));
+                with_body(e, &json!({ "description": format!("change {i}") }))
+            })
+        },
+        scenario("delete-chart, 1 alert and no points", "delete-chart", "bench-charts", move |i| {
+            let chart = &doomed_charts[i % doomed_charts.len()];
+            on("delete-chart.json", chart, format!("/charts/{chart}"))
+        }),
+        {
+            let alert = listed_alert.clone();
+            scenario("get-alert", "get-alert", "bench-charts", move |_| {
+                on("get-alert.json", &alert, format!("/alerts/{alert}"))
+            })
+        },
+        {
+            let alert = listed_alert.clone();
+            scenario("update-alert", "update-alert", "bench-charts", move |i| {
+                let e = on("update-alert.json", &alert, format!("/alerts/{alert}"));
+                with_body(e, &json!({ "window": 1 + i % 2 }))
+            })
+        },
+        scenario("delete-alert", "delete-alert", "bench-charts", move |i| {
+            let alert = &doomed_alerts[i % doomed_alerts.len()];
+            on("delete-alert.json", alert, format!("/alerts/{alert}"))
+        }),
         {
             let chart = list_chart.clone();
             scenario(

@@ -756,3 +756,45 @@ async fn the_picture_is_a_standalone_svg_with_thresholds_and_escaped_text() {
         assert_eq!(fields, [field]);
     }
 }
+
+#[tokio::test]
+async fn the_largest_picture_stays_under_a_mebibyte() {
+    use domain::monitoring::{Aggregation, Point};
+    use integration_tests::{alert_above, chart_items};
+    let owners = Owners::new().await;
+    let owner = format!("big-{}", uuid::Uuid::now_v7().simple());
+    let start = now().saturating_sub(time::Duration::days(1));
+    let points: Vec<Point> = (0..1000)
+        .map(|i| Point {
+            at_millis: start.unix_millis() + i * 60_000,
+            value: (i as f64 / 7.0).sin() * 100.0,
+        })
+        .collect();
+    let names: Vec<String> = (0..20).map(|i| format!("series-{i}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let items = chart_items(
+        &owner,
+        "Twenty series",
+        &owners.recipient,
+        &names,
+        &points,
+        |series| alert_above(series, 50.0, Aggregation::Last, 1),
+        start,
+    );
+    owners.stack.store().batch_put(items).await.unwrap();
+    let event = with_query(on("list-charts", None, Some(&owner)), &[]);
+    let (_, page) = parts(&call!(list_charts, event, &owners.deps));
+    let chart = page["items"][0]["id"].as_str().unwrap().to_owned();
+
+    let event = with_query(
+        on("render-chart", Some(&chart), Some(&owner)),
+        &[("points", "1000"), ("width", "2000"), ("height", "1000")],
+    );
+    let response = call!(render_chart, event, &owners.deps);
+    assert_eq!(response.status(), 200);
+    let svg = text(&response);
+    let document = roxmltree::Document::parse(&svg).expect("well-formed XML");
+    let lines = document.descendants().filter(|n| n.has_tag_name("polyline")).count();
+    assert_eq!(lines, 20, "one line a series");
+    assert!(svg.len() < 1 << 20, "{} bytes", svg.len());
+}
