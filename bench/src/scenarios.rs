@@ -138,11 +138,19 @@ pub async fn prepare(
     let doomed_charts = charts[charts.len() - calls..].to_vec();
     let mut doomed_alerts = Vec::new();
     for chart in &doomed_charts {
-        let made = invoke_in_process(stack, "create-alert", "bench-charts", alert_event(chart)).await?;
-        doomed_alerts.push(made["body"]["id"].as_str().context("an alert id")?.to_owned());
+        let made =
+            invoke_in_process(stack, "create-alert", "bench-charts", alert_event(chart)).await?;
+        doomed_alerts.push(
+            made["body"]["id"]
+                .as_str()
+                .context("an alert id")?
+                .to_owned(),
+        );
     }
     let _ = stack.meter.take();
-    let on = |file: &str, id: &str, path: String| with_claims(with_path_param(event(file), "id", id, &path));
+    let on = |file: &str, id: &str, path: String| {
+        with_claims(with_path_param(event(file), "id", id, &path))
+    };
     Ok(vec![
         scenario(
             "floor (do-nothing lambda_runtime)",
@@ -294,16 +302,24 @@ pub async fn prepare(
                 },
             )
         },
-        scenario("list-charts, a page of 20", "list-charts", "bench-charts", |_| {
-            with_claims(event("list-charts.json"))
-        }),
+        scenario(
+            "list-charts, a page of 20",
+            "list-charts",
+            "bench-charts",
+            |_| with_claims(event("list-charts.json")),
+        ),
         {
             let chart = full_chart.clone();
             scenario(
                 "get-chart, newest 100 of a full series",
                 "get-chart",
                 "bench-charts",
-                move |_| with_query(on("get-chart.json", &chart, format!("/charts/{chart}")), &[]),
+                move |_| {
+                    with_query(
+                        on("get-chart.json", &chart, format!("/charts/{chart}")),
+                        &[],
+                    )
+                },
             )
         },
         {
@@ -325,7 +341,11 @@ pub async fn prepare(
                 "render-chart",
                 "bench-charts",
                 move |_| {
-                    let e = on("render-chart.json", &chart, format!("/charts/{chart}/image"));
+                    let e = on(
+                        "render-chart.json",
+                        &chart,
+                        format!("/charts/{chart}/image"),
+                    );
                     with_query(e, &[])
                 },
             )
@@ -337,10 +357,15 @@ pub async fn prepare(
                 with_body(e, &json!({ "description": format!("change {i}") }))
             })
         },
-        scenario("delete-chart, 1 alert and no points", "delete-chart", "bench-charts", move |i| {
-            let chart = &doomed_charts[i % doomed_charts.len()];
-            on("delete-chart.json", chart, format!("/charts/{chart}"))
-        }),
+        scenario(
+            "delete-chart, 1 alert and no points",
+            "delete-chart",
+            "bench-charts",
+            move |i| {
+                let chart = &doomed_charts[i % doomed_charts.len()];
+                on("delete-chart.json", chart, format!("/charts/{chart}"))
+            },
+        ),
         {
             let alert = listed_alert.clone();
             scenario("get-alert", "get-alert", "bench-charts", move |_| {

@@ -304,6 +304,27 @@ async fn a_chart_reads_back_with_its_newest_points_oldest_first() {
         ]}])
     );
 
+    let (_, repeated) = parts(
+        &owners
+            .get_chart(
+                "ada",
+                &chart,
+                &[("points", "1"), ("series", "errors,errors,unknown")],
+            )
+            .await,
+    );
+    let names: Vec<&Value> = repeated["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["name"])
+        .collect();
+    assert_eq!(
+        names,
+        [&json!("errors")],
+        "a name given twice is read once, an unknown one not at all"
+    );
+
     // The client's copy is current until a point arrives.
     let cached = with_header(
         with_query(on("get-chart", Some(&chart), Some("ada")), &[]),
@@ -794,7 +815,10 @@ async fn the_largest_picture_stays_under_a_mebibyte() {
     assert_eq!(response.status(), 200);
     let svg = text(&response);
     let document = roxmltree::Document::parse(&svg).expect("well-formed XML");
-    let lines = document.descendants().filter(|n| n.has_tag_name("polyline")).count();
+    let lines = document
+        .descendants()
+        .filter(|n| n.has_tag_name("polyline"))
+        .count();
     assert_eq!(lines, 20, "one line a series");
     assert!(svg.len() < 1 << 20, "{} bytes", svg.len());
 }

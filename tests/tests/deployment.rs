@@ -372,12 +372,12 @@ mod calls_within_policies {
     use adapters::catalog::{DynamoProductRepository, DynamoProductSearch};
     use adapters::config::AuthMode;
     use adapters::events::EventBridgePublisher;
+    use adapters::lambda::ChartOwnerDeps;
     use adapters::lambda::Invocation;
     use adapters::mail::SesMailer;
     use adapters::monitoring::DynamoMonitoringRepository;
     use adapters::orders::DynamoOrderRepository;
     use adapters::store::DocumentStore;
-    use adapters::lambda::ChartOwnerDeps;
     use domain::Currency;
     use integration_tests::{
         Calls, EventTap, Stack, event, parts, request, with_body, with_path_param, with_query,
@@ -672,7 +672,10 @@ mod calls_within_policies {
         let chart = chart["id"].as_str().unwrap().to_owned();
         let on = |file: &str, id: &str| {
             let mut sample = event(file);
-            let template = sample["pathParameters"]["id"].as_str().unwrap_or("").to_owned();
+            let template = sample["pathParameters"]["id"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned();
             let path = sample["rawPath"].as_str().unwrap().replace(&template, id);
             if !template.is_empty() {
                 sample = with_path_param(sample, "id", id, &path);
@@ -683,8 +686,14 @@ mod calls_within_policies {
         let points: Vec<Value> = (0..30)
             .map(|i| json!({"series": "latency", "value": i}))
             .collect();
-        let record = with_body(on("record-points.json", &chart), &json!({ "points": points }));
-        assert_eq!(parts(&record_points::handle(request(&record), &plain).await).0, 200);
+        let record = with_body(
+            on("record-points.json", &chart),
+            &json!({ "points": points }),
+        );
+        assert_eq!(
+            parts(&record_points::handle(request(&record), &plain).await).0,
+            200
+        );
         let (_, alert) =
             parts(&create_alert::handle(request(&on("create-alert.json", &chart)), &plain).await);
         let alert = alert["id"].as_str().unwrap().to_owned();
@@ -703,14 +712,39 @@ mod calls_within_policies {
         }
         checked!(list_charts, "list-charts", event("list-charts.json"), 200);
         checked!(get_chart, "get-chart", on("get-chart.json", &chart), 200);
-        checked!(render_chart, "render-chart", on("render-chart.json", &chart), 200);
-        checked!(update_chart, "update-chart", on("update-chart.json", &chart), 200);
+        checked!(
+            render_chart,
+            "render-chart",
+            on("render-chart.json", &chart),
+            200
+        );
+        checked!(
+            update_chart,
+            "update-chart",
+            on("update-chart.json", &chart),
+            200
+        );
         checked!(get_alert, "get-alert", on("get-alert.json", &alert), 200);
-        checked!(update_alert, "update-alert", on("update-alert.json", &alert), 200);
-        checked!(delete_alert, "delete-alert", on("delete-alert.json", &alert), 204);
+        checked!(
+            update_alert,
+            "update-alert",
+            on("update-alert.json", &alert),
+            200
+        );
+        checked!(
+            delete_alert,
+            "delete-alert",
+            on("delete-alert.json", &alert),
+            204
+        );
         let (_, again) =
             parts(&create_alert::handle(request(&on("create-alert.json", &chart)), &plain).await);
         assert!(again["id"].is_string());
-        checked!(delete_chart, "delete-chart", on("delete-chart.json", &chart), 204);
+        checked!(
+            delete_chart,
+            "delete-chart",
+            on("delete-chart.json", &chart),
+            204
+        );
     }
 }

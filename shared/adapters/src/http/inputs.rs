@@ -95,7 +95,12 @@ pub fn series_choice(
             } else {
                 let parsed: Result<Vec<Slug>, _> = names.into_iter().map(Slug::parse).collect();
                 match parsed {
-                    Ok(parsed) => Some(Some(parsed)),
+                    Ok(mut parsed) => {
+                        // A name given twice is read once.
+                        let mut seen = std::collections::HashSet::new();
+                        parsed.retain(|name| seen.insert(name.clone()));
+                        Some(Some(parsed))
+                    }
                     Err(e) => {
                         validation.push(
                             "series",

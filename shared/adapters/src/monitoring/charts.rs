@@ -165,9 +165,11 @@ impl ChartStore for DynamoMonitoringRepository {
         };
         let chart = decode::<Chart>(item.clone())?.doc;
         let names: Vec<Slug> = match &choice.names {
-            Some(names) => names
+            // The chart's own order, each once, whatever the choice repeats.
+            Some(names) => chart
+                .series_names()
                 .iter()
-                .filter(|n| chart.series_names().contains(n))
+                .filter(|n| names.contains(n))
                 .cloned()
                 .collect(),
             None => chart.series_names().to_vec(),
