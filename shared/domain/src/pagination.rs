@@ -87,3 +87,12 @@ mod tests {
         }
     }
 }
+
+/// Why a page could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error("the cursor does not belong to this list")]
+    InvalidCursor,
+    #[error(transparent)]
+    Unexpected(crate::Unexpected),
+}

@@ -7,10 +7,12 @@
 
 mod catalog;
 mod monitoring;
+mod notifications;
 mod orders;
 mod support;
 
 pub use catalog::InMemoryProducts;
 pub use monitoring::{InMemoryCharts, RecordingMailer};
+pub use notifications::RecordingNotifications;
 pub use orders::{InMemoryOrders, RecordingPublisher};
 pub use support::{Broken, FixedClock, NoPause};

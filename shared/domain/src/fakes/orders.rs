@@ -268,6 +268,25 @@ impl OrderStore for InMemoryOrders {
         lock(&self.outbox).push(OutboxEntry::new(event));
         Ok(true)
     }
+
+    async fn fulfil(
+        &self,
+        changed: &Order,
+        version: u64,
+        event: &OrderEvent,
+    ) -> Result<bool, Unexpected> {
+        self.failures.check("fulfil")?;
+        let mut orders = lock(&self.orders);
+        match orders.get_mut(&changed.id()) {
+            Some((order, v)) if *v == version => {
+                *order = changed.clone();
+                *v += 1;
+            }
+            _ => return Ok(false),
+        }
+        lock(&self.outbox).push(OutboxEntry::new(event));
+        Ok(true)
+    }
 }
 
 impl Outbox for InMemoryOrders {
@@ -389,6 +408,10 @@ impl OrderStore for Broken {
     }
 
     async fn cancel(&self, _: &Order, _: u64, _: &OrderEvent) -> Result<bool, Unexpected> {
+        Err(broken())
+    }
+
+    async fn fulfil(&self, _: &Order, _: u64, _: &OrderEvent) -> Result<bool, Unexpected> {
         Err(broken())
     }
 }

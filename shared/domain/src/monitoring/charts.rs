@@ -4,8 +4,9 @@
 use super::alert::Alert;
 use super::alert_commands::{CreateAlert, MuteRequest};
 use super::chart::{Chart, CreateChart, TooManyAlerts, TooManySeries};
-use super::ports::{Appended, ChartStore, PageError};
+use super::ports::{Appended, ChartStore};
 use super::series::RecordPoints;
+use crate::PageError;
 use crate::{
     AlertId, Backoff, Caller, ChartId, Clock, Cursor, Limit, Page, Slug, Timestamp, Unexpected,
 };

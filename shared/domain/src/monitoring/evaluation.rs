@@ -5,7 +5,7 @@ use super::alert::{Alert, AlertState, Evaluated, Notice};
 use super::chart::Chart;
 use super::series::Series;
 use super::template::format_number;
-use crate::{AlertId, Timestamp};
+use crate::{AlertId, Timestamp, escape_html};
 use time::Duration;
 
 /// One alert line of a report.
@@ -120,7 +120,7 @@ fn render(chart: &Chart, firing: Vec<ReportLine>, resolved: Vec<ReportLine>) -> 
     let mut text = format!("Chart: {}\n", chart.name);
     let mut html = format!(
         "<!doctype html><html><body><h1>{}</h1>",
-        escape(chart.name.as_str())
+        escape_html(chart.name.as_str())
     );
     for (title, lines) in [("Firing", &firing), ("Resolved", &resolved)] {
         if lines.is_empty() {
@@ -137,9 +137,9 @@ fn render(chart: &Chart, firing: Vec<ReportLine>, resolved: Vec<ReportLine>) -> 
             ));
             html.push_str(&format!(
                 "<li>{} <small>[series {}, value {}]</small></li>",
-                escape(&line.message),
-                escape(&line.series),
-                escape(&value_text(line))
+                escape_html(&line.message),
+                escape_html(&line.series),
+                escape_html(&value_text(line))
             ));
         }
         html.push_str("</ul>");
@@ -152,22 +152,6 @@ fn render(chart: &Chart, firing: Vec<ReportLine>, resolved: Vec<ReportLine>) -> 
         text,
         html,
     }
-}
-
-/// Escapes text for HTML: names and messages are the customer's own text.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@ use super::alert::Alert;
 use super::alert_commands::AlertChange;
 use super::chart::Chart;
 use super::chart_change::ChartChange;
-use super::ports::{ChartData, ChartStore, PageError, SeriesChoice};
+use super::ports::{ChartData, ChartStore, SeriesChoice};
+use crate::PageError;
 use crate::{
     AlertId, Backoff, Caller, ChartId, Clock, Cursor, IfMatch, Limit, Page, Unexpected,
     VersionMismatch,

@@ -17,6 +17,7 @@ mod test_data;
 mod tick;
 mod values;
 
+pub use crate::PageError;
 pub use alert::{
     Alert, AlertDetails, AlertState, AlertView, Evaluated, MAX_HISTORY, Notice, StateChange,
 };
@@ -39,7 +40,7 @@ pub use manage::{
 };
 pub use ports::{
     Appended, ChartContents, ChartData, ChartDataView, ChartStore, EvaluationStore, Mailer,
-    PageError, SeriesChoice,
+    SeriesChoice,
 };
 pub use series::{
     MAX_FUTURE_SECONDS, MAX_POINTS_PER_CALL, MAX_POINTS_PER_SERIES, Point, PointInput,

@@ -6,7 +6,8 @@ use super::evaluation::Report;
 use super::series::{RecordPoints, Series};
 use super::values::Mute;
 use crate::{
-    AlertId, ChartId, Cursor, CustomerId, Email, Limit, Page, Slug, Timestamp, Unexpected,
+    AlertId, ChartId, Cursor, CustomerId, Email, Limit, Page, PageError, Slug, Timestamp,
+    Unexpected,
 };
 use serde::Serialize;
 use std::future::Future;
@@ -99,14 +100,6 @@ pub struct SeriesChoice {
     pub names: Option<Vec<Slug>>,
     pub newest: usize,
     pub with_alerts: bool,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum PageError {
-    #[error("the cursor does not belong to this list")]
-    InvalidCursor,
-    #[error(transparent)]
-    Unexpected(Unexpected),
 }
 
 /// Where charts, their series and their alerts are kept, for their owners' requests.

@@ -6,29 +6,38 @@
 
 mod command;
 mod create;
+mod events;
 mod idempotency;
 mod model;
+mod notification;
 mod ports;
 mod use_cases;
 
 pub use command::{CreateOrder, LineInput, LineRequest, MAX_LINES, MAX_QUANTITY};
 pub use create::{CreateOrderAnswer, CreateOrderError, create_order};
+pub use events::{EVENT_SOURCE, OrderEvent, OrderEventKind};
 pub use idempotency::{
     IDEMPOTENCY_LEASE_SECONDS, IDEMPOTENCY_RETENTION_SECONDS, IdempotencyKey,
     InvalidIdempotencyKey, KeyClaim, KeyState, Outcome,
 };
 pub use model::{
-    EVENT_SOURCE, NotPending, Order, OrderEvent, OrderEventKind, OrderLine, OrderRefusal,
-    OrderStatus, Shortage,
+    Fulfilment, NotPending, Order, OrderLine, OrderRefusal, OrderStatus, Shortage, WrongStatus,
+};
+pub use notification::{
+    CustomerMailer, NOTIFICATION_LEASE_SECONDS, NotificationClaim, NotificationLog, Notified,
+    NotifyError, OrderEmail, notify_customer,
 };
 pub use ports::{
-    EventPublisher, IdempotencyStore, OrderStore, Outbox, PendingEvent, PlaceRefused,
-    ProductReader, Rejected,
+    EventPublisher, IdempotencyStore, OrderFilter, OrderHistory, OrderStore, Outbox, PendingEvent,
+    PlaceRefused, ProductReader, Rejected,
 };
 pub use use_cases::{
-    CancelOrderError, GetOrderError, MAX_PUBLISH_ATTEMPTS, PublishEventsError, SweepSummary,
-    cancel_order, get_order, publish_pending_events,
+    CancelOrderError, FulfilOrderError, GetOrderError, ListOrdersError, MAX_PUBLISH_ATTEMPTS,
+    PublishEventsError, SweepSummary, cancel_order, fulfil_order, get_order, list_orders,
+    publish_pending_events,
 };
 
+#[cfg(test)]
+mod lifecycle_tests;
 #[cfg(test)]
 mod tests;

@@ -1,10 +1,10 @@
 //! The [`Order`] aggregate: priced lines, a status that only moves forward, and the events its
-//! changes cause ([`OrderEvent`]: stored with the change that causes it, the outbox, and
-//! published after).
+//! changes cause ([`OrderEvent`], in [`super::events`]).
 
 use super::command::LineRequest;
+use super::events::{OrderEvent, OrderEventKind};
 use crate::catalog::Product;
-use crate::{Currency, CustomerId, EventId, Money, OrderId, ProductId, Timestamp};
+use crate::{Currency, CustomerId, Email, Money, OrderId, ProductId, Timestamp};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,6 +31,18 @@ impl OrderLine {
         self.product_id
     }
 
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn unit_price(&self) -> Money {
+        self.unit_price
+    }
+
+    pub fn line_total(&self) -> Money {
+        self.line_total
+    }
+
     pub fn quantity(&self) -> u32 {
         self.quantity
     }
@@ -46,6 +58,13 @@ pub struct Order {
     currency: Currency,
     created_at: Timestamp,
     updated_at: Timestamp,
+    /// The customer's address when they placed it (their `email` claim), for notifications.
+    #[serde(default)]
+    customer_email: Option<Email>,
+    #[serde(default)]
+    shipped_at: Option<Timestamp>,
+    #[serde(default)]
+    delivered_at: Option<Timestamp>,
 }
 
 /// Why an order was not placed, as the client is told (and told again on a replay).
@@ -110,12 +129,31 @@ impl OrderRefusal {
 #[error("only a pending order can be cancelled; this one is {0:?}")]
 pub struct NotPending(pub OrderStatus);
 
+/// A step of an order's delivery, taken by an admin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fulfilment {
+    /// `pending` to `shipped`.
+    Ship,
+    /// `shipped` to `delivered`.
+    Deliver,
+}
+
+/// A step refused because the order is not where the step starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("only a {expected:?} order can be {step:?}ed; this one is {found:?}")]
+pub struct WrongStatus {
+    pub step: Fulfilment,
+    pub expected: OrderStatus,
+    pub found: OrderStatus,
+}
+
 impl Order {
     /// Places an order for `lines` at the catalog's current prices, and the event that says
     /// so. `products` must hold every line's product, active; otherwise the refusal names each
     /// one that is not. Stock is not checked here: the store takes it atomically.
     pub fn place(
         customer_id: CustomerId,
+        customer_email: Option<Email>,
         lines: &[LineRequest],
         products: &[Product],
         currency: Currency,
@@ -159,6 +197,9 @@ impl Order {
             currency,
             created_at: now,
             updated_at: now,
+            customer_email,
+            shipped_at: None,
+            delivered_at: None,
         };
         let event = OrderEvent::new(OrderEventKind::OrderCreated, &order);
         Ok((order, event))
@@ -178,8 +219,58 @@ impl Order {
         Ok((cancelled, event))
     }
 
+    /// Takes a step of its delivery, and the event that says so.
+    pub fn fulfil(
+        &self,
+        step: Fulfilment,
+        now: Timestamp,
+    ) -> Result<(Order, OrderEvent), WrongStatus> {
+        let (expected, next, kind) = match step {
+            Fulfilment::Ship => (
+                OrderStatus::Pending,
+                OrderStatus::Shipped,
+                OrderEventKind::OrderShipped,
+            ),
+            Fulfilment::Deliver => (
+                OrderStatus::Shipped,
+                OrderStatus::Delivered,
+                OrderEventKind::OrderDelivered,
+            ),
+        };
+        if self.status != expected {
+            return Err(WrongStatus {
+                step,
+                expected,
+                found: self.status,
+            });
+        }
+        let mut changed = Order {
+            status: next,
+            updated_at: now,
+            ..self.clone()
+        };
+        match step {
+            Fulfilment::Ship => changed.shipped_at = Some(now),
+            Fulfilment::Deliver => changed.delivered_at = Some(now),
+        }
+        let event = OrderEvent::new(kind, &changed);
+        Ok((changed, event))
+    }
+
     pub fn id(&self) -> OrderId {
         self.id
+    }
+
+    pub fn customer_email(&self) -> Option<&Email> {
+        self.customer_email.as_ref()
+    }
+
+    pub fn total(&self) -> Money {
+        self.total
+    }
+
+    pub fn currency(&self) -> Currency {
+        self.currency
     }
 
     pub fn customer_id(&self) -> &CustomerId {
@@ -200,53 +291,6 @@ impl Order {
 
     pub fn updated_at(&self) -> Timestamp {
         self.updated_at
-    }
-}
-
-/// What happened to an order, for the event bus.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum OrderEventKind {
-    OrderCreated,
-    OrderCancelled,
-}
-
-impl OrderEventKind {
-    pub fn detail_type(self) -> &'static str {
-        match self {
-            OrderEventKind::OrderCreated => "OrderCreated",
-            OrderEventKind::OrderCancelled => "OrderCancelled",
-        }
-    }
-}
-
-/// A domain event, stored with the change that causes it and published after.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrderEvent {
-    pub event_id: EventId,
-    pub kind: OrderEventKind,
-    pub order: Order,
-    pub occurred_at: Timestamp,
-}
-
-pub const EVENT_SOURCE: &str = "shop.orders";
-
-impl OrderEvent {
-    pub(crate) fn new(kind: OrderEventKind, order: &Order) -> Self {
-        Self {
-            event_id: EventId::new(),
-            kind,
-            order: order.clone(),
-            occurred_at: order.updated_at(),
-        }
-    }
-
-    /// The event's `detail`: the order's fields plus `event_id`.
-    pub fn detail(&self) -> serde_json::Value {
-        let mut detail = serde_json::to_value(&self.order).unwrap_or_default();
-        if let Some(fields) = detail.as_object_mut() {
-            fields.insert("event_id".into(), serde_json::json!(self.event_id));
-        }
-        detail
     }
 }
 
@@ -288,6 +332,7 @@ mod tests {
         let (a, b) = (product("0.10", true, 10), product("19.99", true, 10));
         let (order, event) = Order::place(
             customer(),
+            None,
             &[line(&a, 3), line(&b, 1000)],
             &[a, b],
             Currency::USD,
@@ -316,6 +361,7 @@ mod tests {
         ];
         let refusal = Order::place(
             customer(),
+            None,
             &lines,
             &[active, inactive.clone()],
             Currency::USD,
@@ -334,7 +380,7 @@ mod tests {
     fn only_pending_orders_cancel_and_cancelling_causes_an_event() {
         let p = product("1", true, 10);
         let (order, _) =
-            Order::place(customer(), &[line(&p, 1)], &[p], Currency::USD, now()).unwrap();
+            Order::place(customer(), None, &[line(&p, 1)], &[p], Currency::USD, now()).unwrap();
         let (cancelled, event) = order.cancel(now()).unwrap();
         assert_eq!(cancelled.status(), OrderStatus::Cancelled);
         assert_eq!(event.kind, OrderEventKind::OrderCancelled);
@@ -345,10 +391,42 @@ mod tests {
     }
 
     #[test]
+    fn orders_ship_then_deliver_and_nothing_else() {
+        let p = product("1", true, 10);
+        let (order, _) =
+            Order::place(customer(), None, &[line(&p, 1)], &[p], Currency::USD, now()).unwrap();
+        let later = Timestamp::parse("2026-11-22T10:00:00Z").unwrap();
+        let wrong = |order: &Order, step| order.fulfil(step, later).unwrap_err().found;
+        assert_eq!(wrong(&order, Fulfilment::Deliver), OrderStatus::Pending);
+        let (shipped, event) = order.fulfil(Fulfilment::Ship, later).unwrap();
+        assert_eq!(
+            (shipped.status(), shipped.shipped_at),
+            (OrderStatus::Shipped, Some(later))
+        );
+        assert_eq!(event.kind, OrderEventKind::OrderShipped);
+        assert_eq!(wrong(&shipped, Fulfilment::Ship), OrderStatus::Shipped);
+        assert_eq!(
+            shipped.cancel(later),
+            Err(NotPending(OrderStatus::Shipped)),
+            "a shipped order cannot be cancelled"
+        );
+        let (delivered, event) = shipped.fulfil(Fulfilment::Deliver, later).unwrap();
+        assert_eq!(delivered.delivered_at, Some(later));
+        assert_eq!(event.kind, OrderEventKind::OrderDelivered);
+        for step in [Fulfilment::Ship, Fulfilment::Deliver] {
+            assert_eq!(wrong(&delivered, step), OrderStatus::Delivered);
+        }
+        let (cancelled, _) = order.cancel(later).unwrap();
+        for step in [Fulfilment::Ship, Fulfilment::Deliver] {
+            assert_eq!(wrong(&cancelled, step), OrderStatus::Cancelled);
+        }
+    }
+
+    #[test]
     fn event_detail_is_the_order_plus_its_event_id() {
         let p = product("2.50", true, 10);
         let (order, event) =
-            Order::place(customer(), &[line(&p, 2)], &[p], Currency::USD, now()).unwrap();
+            Order::place(customer(), None, &[line(&p, 2)], &[p], Currency::USD, now()).unwrap();
         let detail = event.detail();
         assert_eq!(detail["event_id"], serde_json::json!(event.event_id));
         assert_eq!(detail["id"], serde_json::json!(order.id()));

@@ -1,10 +1,12 @@
 //! What orders need from storage and from the event bus, one capability a trait.
 
+use super::events::OrderEvent;
 use super::idempotency::{IdempotencyKey, KeyClaim, KeyState};
-use super::model::OrderEvent;
-use super::model::{Order, OrderRefusal};
+use super::model::{Order, OrderRefusal, OrderStatus};
 use crate::catalog::Product;
-use crate::{Cursor, CustomerId, EventId, Limit, OrderId, ProductId, Timestamp, Unexpected};
+use crate::{
+    Cursor, CustomerId, EventId, Limit, OrderId, Page, PageError, ProductId, Timestamp, Unexpected,
+};
 use std::future::Future;
 
 /// Reads the catalog's products for pricing.
@@ -79,6 +81,34 @@ pub trait OrderStore: Send + Sync {
         version: u64,
         event: &OrderEvent,
     ) -> impl Future<Output = Result<bool, Unexpected>> + Send;
+
+    /// In one transaction: saves the order after a step of its delivery if still at
+    /// `version`, and stores the event. `Ok(false)` when the order changed since.
+    fn fulfil(
+        &self,
+        changed: &Order,
+        version: u64,
+        event: &OrderEvent,
+    ) -> impl Future<Output = Result<bool, Unexpected>> + Send;
+}
+
+/// Which of a customer's orders to list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderFilter {
+    pub customer_id: CustomerId,
+    pub status: Option<OrderStatus>,
+}
+
+/// A customer's orders, for their list.
+pub trait OrderHistory: Send + Sync {
+    /// One page of the orders `filter` names, newest first; what it reads grows with the
+    /// page, not with the customer's history.
+    fn orders_page(
+        &self,
+        filter: &OrderFilter,
+        limit: Limit,
+        cursor: Option<&Cursor>,
+    ) -> impl Future<Output = Result<Page<Order>, PageError>> + Send;
 }
 
 /// An event waiting in the outbox, with how many sweeps failed to publish it.

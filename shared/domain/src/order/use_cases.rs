@@ -1,9 +1,12 @@
 //! Reading and cancelling an order, and the outbox sweep.
 
 use super::create::publish_now;
-use super::model::{NotPending, Order, OrderEvent, OrderStatus};
-use super::ports::{EventPublisher, OrderStore, Outbox};
-use crate::{Caller, Clock, Limit, OrderId, Timestamp, Unexpected};
+use super::events::OrderEvent;
+use super::model::{Fulfilment, NotPending, Order, OrderStatus, WrongStatus};
+use super::ports::{EventPublisher, OrderFilter, OrderHistory, OrderStore, Outbox};
+use crate::{
+    Caller, Clock, Cursor, CustomerId, Limit, OrderId, Page, PageError, Timestamp, Unexpected,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GetOrderError {
@@ -65,6 +68,102 @@ pub async fn cancel_order(
     Err(CancelOrderError::NotPending(NotPending(
         OrderStatus::Cancelled,
     )))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FulfilOrderError {
+    #[error("only admins may ship or deliver orders")]
+    Forbidden,
+    #[error("no order with id {0}")]
+    NotFound(OrderId),
+    #[error(transparent)]
+    WrongStatus(WrongStatus),
+    #[error("could not change the order")]
+    Unexpected(#[source] Unexpected),
+}
+
+/// An admin ships a pending order, or delivers a shipped one; its event is stored with it.
+pub async fn fulfil_order(
+    caller: &Caller,
+    id: OrderId,
+    step: Fulfilment,
+    clock: &impl Clock,
+    store: &(impl OrderStore + Outbox),
+    events: &impl EventPublisher,
+) -> Result<Order, FulfilOrderError> {
+    if !caller.admin {
+        return Err(FulfilOrderError::Forbidden);
+    }
+    // A lost race re-reads once: the winner's write moved the order on.
+    for _ in 0..2 {
+        let (order, version) = store
+            .get(&id)
+            .await
+            .map_err(FulfilOrderError::Unexpected)?
+            .ok_or(FulfilOrderError::NotFound(id))?;
+        let (changed, event) = order
+            .fulfil(step, clock.now())
+            .map_err(FulfilOrderError::WrongStatus)?;
+        if store
+            .fulfil(&changed, version, &event)
+            .await
+            .map_err(FulfilOrderError::Unexpected)?
+        {
+            publish_now(&event, store, events).await;
+            return Ok(changed);
+        }
+    }
+    let (order, _) = store
+        .get(&id)
+        .await
+        .map_err(FulfilOrderError::Unexpected)?
+        .ok_or(FulfilOrderError::NotFound(id))?;
+    Err(FulfilOrderError::WrongStatus(
+        order
+            .fulfil(step, clock.now())
+            .err()
+            .unwrap_or(WrongStatus {
+                step,
+                expected: order.status(),
+                found: order.status(),
+            }),
+    ))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ListOrdersError {
+    #[error("only admins may list another customer's orders")]
+    Forbidden,
+    #[error("the cursor does not belong to this list")]
+    InvalidCursor,
+    #[error("could not list the orders")]
+    Unexpected(#[source] Unexpected),
+}
+
+/// The caller's orders, newest first (an admin's `customer`'s), of one `status` if given.
+pub async fn list_orders(
+    caller: &Caller,
+    customer: Option<CustomerId>,
+    status: Option<OrderStatus>,
+    limit: Limit,
+    cursor: Option<&Cursor>,
+    orders: &impl OrderHistory,
+) -> Result<Page<Order>, ListOrdersError> {
+    let customer_id = customer.unwrap_or_else(|| caller.customer_id.clone());
+    if customer_id != caller.customer_id && !caller.admin {
+        return Err(ListOrdersError::Forbidden);
+    }
+    let filter = OrderFilter {
+        customer_id,
+        status,
+    };
+    orders
+        .orders_page(&filter, limit, cursor)
+        .await
+        .map_err(|e| match e {
+            PageError::InvalidCursor => ListOrdersError::InvalidCursor,
+            PageError::Unexpected(e) => ListOrdersError::Unexpected(e),
+        })
 }
 
 /// A sweep's tally.
