@@ -747,4 +747,101 @@ mod calls_within_policies {
             204
         );
     }
+
+    /// Listing, shipping and delivering orders, and telling the customer.
+    #[tokio::test]
+    async fn order_lifecycle_functions() {
+        let stack = Stack::new().await;
+        let tap = EventTap::new(&stack).await;
+        let publisher =
+            || EventBridgePublisher::new(aws_sdk_eventbridge::Client::new(&stack.aws), &tap.bus);
+        let product_deps = create_product::Deps {
+            products: DynamoProductRepository::new(stack.store()),
+            auth: AuthMode::Jwt,
+            currency: Currency::USD,
+        };
+        let mut new_product = event("create-product.json");
+        new_product = with_body(
+            new_product,
+            &json!({"name": format!("Lamp {}", uuid::Uuid::now_v7()), "category": "home", "price": "5.00", "stock": 5}),
+        );
+        let (_, product) =
+            parts(&create_product::handle(request(&new_product), &product_deps).await);
+        let body = json!({"items": [{"product_id": product["id"], "quantity": 1}]});
+        let deps = create_order::Deps {
+            orders: DynamoOrderRepository::new(stack.store()),
+            events: publisher(),
+            auth: AuthMode::Jwt,
+            currency: Currency::USD,
+        };
+        let mut order_event = with_body(event("create-order.json"), &body);
+        order_event["headers"]["idempotency-key"] = json!(uuid::Uuid::now_v7().to_string());
+        let (status, order) = parts(&create_order::handle(request(&order_event), &deps).await);
+        assert_eq!(status, 201, "{order}");
+        let id = order["id"].as_str().unwrap();
+
+        let (store, calls) = counted(&stack);
+        let deps = list_orders::Deps {
+            orders: DynamoOrderRepository::new(store),
+            auth: AuthMode::Jwt,
+        };
+        assert_eq!(
+            parts(&list_orders::handle(request(&event("list-orders.json")), &deps).await).0,
+            200
+        );
+        let all = with_query(event("list-orders.json"), &[]);
+        assert_eq!(
+            parts(&list_orders::handle(request(&all), &deps).await).0,
+            200
+        );
+        check("list-orders", &calls);
+
+        for (binary, file) in [
+            ("ship-order", "ship-order.json"),
+            ("deliver-order", "deliver-order.json"),
+        ] {
+            let (store, calls) = counted(&stack);
+            let orders = DynamoOrderRepository::new(store);
+            let step = with_path_param(event(file), "id", id, &format!("/orders/{id}/x"));
+            let (status, body) = if binary == "ship-order" {
+                let deps = ship_order::Deps {
+                    orders,
+                    events: publisher(),
+                    auth: AuthMode::Jwt,
+                };
+                parts(&ship_order::handle(request(&step), &deps).await)
+            } else {
+                let deps = deliver_order::Deps {
+                    orders,
+                    events: publisher(),
+                    auth: AuthMode::Jwt,
+                };
+                parts(&deliver_order::handle(request(&step), &deps).await)
+            };
+            assert_eq!(status, 200, "{binary}: {body}");
+            check(binary, &calls);
+        }
+
+        let sender = format!("shop-{}@example.com", uuid::Uuid::now_v7().simple());
+        local_stack::verify_sender(&aws_sdk_sesv2::Client::new(&stack.aws), &sender)
+            .await
+            .unwrap();
+        let (store, calls) = counted(&stack);
+        let deps = notify_customer::Deps {
+            orders: DynamoOrderRepository::new(store),
+            mailer: adapters::mail::OrderMailer::new(
+                aws_sdk_sesv2::Client::new(&stack.aws),
+                &sender,
+            ),
+        };
+        let mut bus_event = event("notify-customer.json");
+        bus_event["detail"] = order.clone();
+        bus_event["detail"]["event_id"] = json!(uuid::Uuid::now_v7().to_string());
+        for _ in 0..2 {
+            notify_customer::handle(Invocation::with_timeout(bus_event.clone(), 10), &deps)
+                .await
+                .unwrap();
+        }
+        check("notify-customer", &calls);
+    }
 }

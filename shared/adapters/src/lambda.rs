@@ -6,7 +6,7 @@ use crate::catalog::{DynamoProductRepository, DynamoProductSearch};
 use crate::config::{self, AuthMode, ConfigError, SdkConfig};
 use crate::events::EventBridgePublisher;
 use crate::http::{Answer, respond};
-use crate::mail::SesMailer;
+use crate::mail::{OrderMailer, SesMailer};
 use crate::monitoring::DynamoMonitoringRepository;
 use crate::orders::DynamoOrderRepository;
 use crate::store::DocumentStore;
@@ -163,6 +163,12 @@ impl FromEnv for EventBridgePublisher {
 }
 
 impl FromEnv for SesMailer {
+    fn from_env(aws: &SdkConfig) -> Result<Self, ConfigError> {
+        Self::from_env(aws)
+    }
+}
+
+impl FromEnv for OrderMailer {
     fn from_env(aws: &SdkConfig) -> Result<Self, ConfigError> {
         Self::from_env(aws)
     }

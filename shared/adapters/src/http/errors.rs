@@ -7,7 +7,10 @@ use domain::monitoring::{
     AlertError, ChangeChartError, CreateAlertError, CreateChartError, GetChartError,
     ListAlertsError, ListChartsError, MuteAlertError, RecordPointsError,
 };
-use domain::order::{CancelOrderError, CreateOrderError, GetOrderError, OrderRefusal};
+use domain::order::{
+    CancelOrderError, CreateOrderError, FulfilOrderError, GetOrderError, ListOrdersError,
+    OrderRefusal,
+};
 
 impl From<Vec<FieldError>> for Problem {
     fn from(errors: Vec<FieldError>) -> Self {
@@ -51,6 +54,12 @@ problems! {
     CreateOrderError { KeyReused => Problem::unprocessable, InFlight => Problem::conflict }
     GetOrderError { NotFound => Problem::not_found }
     CancelOrderError { NotFound => Problem::not_found, NotPending => Problem::conflict }
+    FulfilOrderError {
+        Forbidden => Problem::forbidden,
+        NotFound => Problem::not_found,
+        WrongStatus => Problem::conflict,
+    }
+    ListOrdersError { Forbidden => Problem::forbidden, InvalidCursor => invalid_cursor }
     CreateChartError {}
     RecordPointsError {
         ChartNotFound => Problem::not_found,

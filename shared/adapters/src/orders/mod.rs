@@ -1,10 +1,12 @@
 //! Orders on DynamoDB: [`DynamoOrderRepository`] implements each of the domain's order ports
 //! over the one table, one file a capability: the orders themselves ([`placing`]),
-//! idempotency records ([`idempotency`]) and the event outbox ([`outbox`]).
+//! idempotency records ([`idempotency`]), the event outbox ([`outbox`]), a customer's list
+//! ([`history`]) and the customer e-mails sent ([`notifications`]).
 //!
 //! | item | pk | sk | index |
 //! |---|---|---|---|
-//! | order | `ORDER#<id>` | `ORDER` | |
+//! | order | `ORDER#<id>` | `ORDER` | gsi1 `ORDERS#<customer>` / `ORDER#<id>`; gsi2 `ORDERS_BY_STATUS#<status>#<customer>` / `ORDER#<id>` ([`history`]) |
+//! | notification | `NOTIFIED#<event id>` | `NOTIFIED` | TTL `expires_at`, 30 days ([`notifications`]) |
 //! | idempotency record | `IDEMPOTENCY#<customer length>:<customer>#<key>` | `IDEMPOTENCY` | TTL `expires_at`, 24 h after the first request and its lease |
 //! | outbox record | `OUTBOX#<event id>` | `OUTBOX` | gsi2 `OUTBOX` / `<time>#<event id>`, deleted once published |
 //!
@@ -16,7 +18,9 @@
 //! after the commit; whatever is still in the outbox then is published by the
 //! `publish-events` sweep, which runs every minute on an EventBridge schedule.
 
+mod history;
 mod idempotency;
+mod notifications;
 mod outbox;
 mod placing;
 

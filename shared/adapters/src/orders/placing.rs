@@ -6,17 +6,33 @@ use super::idempotency::{KeyRecord, KeyRecordState};
 use super::outbox::OutboxRecord;
 use crate::catalog::keys::product_key;
 use crate::store::{
-    ClientToken, Condition, Document, Key, StoreError, Update, Versioned, Write, decode,
+    ClientToken, Condition, Document, IndexKeys, Key, StoreError, Update, Versioned, Write, decode,
 };
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::catalog::Product;
 use domain::order::{
-    KeyClaim, Order, OrderEvent, OrderRefusal, OrderStore, Outcome, PlaceRefused, ProductReader,
+    KeyClaim, Order, OrderEvent, OrderRefusal, OrderStatus, OrderStore, Outcome, PlaceRefused,
+    ProductReader,
 };
-use domain::{OrderId, ProductId, Unexpected};
+use domain::{CustomerId, OrderId, ProductId, Unexpected};
 
 pub fn order_key(id: &OrderId) -> Key {
     Key::new(format!("ORDER#{id}"), "ORDER")
+}
+
+/// A customer's orders in gsi1, newest first (ids are UUIDv7).
+pub(super) fn customer_partition(customer: &CustomerId) -> String {
+    format!("ORDERS#{customer}")
+}
+
+/// A customer's orders of one status in gsi2. The status comes first: it holds no `#`, so no
+/// customer id can make one partition read as another.
+pub(super) fn status_partition(customer: &CustomerId, status: OrderStatus) -> String {
+    let status = serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    format!("ORDERS_BY_STATUS#{status}#{customer}")
 }
 
 impl Document for Order {
@@ -25,6 +41,17 @@ impl Document for Order {
 
     fn key(&self) -> Key {
         order_key(&self.id())
+    }
+
+    fn indexes(&self) -> IndexKeys {
+        let sort = format!("ORDER#{}", self.id());
+        IndexKeys {
+            gsi1: Some(Key::new(customer_partition(self.customer_id()), &sort)),
+            gsi2: Some(Key::new(
+                status_partition(self.customer_id(), self.status()),
+                &sort,
+            )),
+        }
     }
 }
 
@@ -164,6 +191,33 @@ impl OrderStore for DynamoOrderRepository {
             &cancelled.id().to_string(),
             &version.to_string(),
             &cancelled.updated_at().to_string(),
+        ]);
+        match self.store.transact(writes, &token).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::TransactionCancelled(reasons))
+                if reasons.first().is_some_and(|r| r.condition_failed()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn fulfil(
+        &self,
+        changed: &Order,
+        version: u64,
+        event: &OrderEvent,
+    ) -> Result<bool, Unexpected> {
+        let table = self.store.table();
+        let writes = vec![
+            Write::save(changed, version, table)?,
+            Write::create(&OutboxRecord::new(event), table)?,
+        ];
+        let token = ClientToken::of(&[
+            "fulfil-order",
+            &changed.id().to_string(),
+            &version.to_string(),
         ]);
         match self.store.transact(writes, &token).await {
             Ok(()) => Ok(true),

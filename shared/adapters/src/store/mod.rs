@@ -11,6 +11,7 @@ pub mod codec;
 mod document;
 mod error;
 mod query;
+mod reindex;
 mod write;
 
 pub use codec::{attribute, decode, entity_of, new_item};

@@ -2,9 +2,9 @@
 //! order.
 
 use super::command::CreateOrder;
-use super::events::OrderEvent;
 use super::idempotency::{IdempotencyKey, KeyClaim, KeyState, Outcome};
 use super::model::Order;
+use super::model::OrderEvent;
 use super::ports::{
     EventPublisher, IdempotencyStore, OrderStore, Outbox, PlaceRefused, ProductReader,
 };

@@ -6,7 +6,6 @@
 
 mod command;
 mod create;
-mod events;
 mod idempotency;
 mod model;
 mod notification;
@@ -15,13 +14,13 @@ mod use_cases;
 
 pub use command::{CreateOrder, LineInput, LineRequest, MAX_LINES, MAX_QUANTITY};
 pub use create::{CreateOrderAnswer, CreateOrderError, create_order};
-pub use events::{EVENT_SOURCE, OrderEvent, OrderEventKind};
 pub use idempotency::{
     IDEMPOTENCY_LEASE_SECONDS, IDEMPOTENCY_RETENTION_SECONDS, IdempotencyKey,
     InvalidIdempotencyKey, KeyClaim, KeyState, Outcome,
 };
 pub use model::{
-    Fulfilment, NotPending, Order, OrderLine, OrderRefusal, OrderStatus, Shortage, WrongStatus,
+    EVENT_SOURCE, Fulfilment, InvalidStatus, NotPending, Order, OrderEvent, OrderEventKind,
+    OrderLine, OrderRefusal, OrderStatus, Shortage, WrongStatus,
 };
 pub use notification::{
     CustomerMailer, NOTIFICATION_LEASE_SECONDS, NotificationClaim, NotificationLog, Notified,

@@ -1,10 +1,10 @@
 //! The [`Order`] aggregate: priced lines, a status that only moves forward, and the events its
-//! changes cause ([`OrderEvent`], in [`super::events`]).
+//! changes cause ([`OrderEvent`]: stored with the change that causes it, the outbox, and
+//! published after).
 
 use super::command::LineRequest;
-use super::events::{OrderEvent, OrderEventKind};
 use crate::catalog::Product;
-use crate::{Currency, CustomerId, Email, Money, OrderId, ProductId, Timestamp};
+use crate::{Currency, CustomerId, Email, EventId, Money, OrderId, ProductId, Timestamp};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,6 +14,22 @@ pub enum OrderStatus {
     Cancelled,
     Shipped,
     Delivered,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("must be pending, cancelled, shipped or delivered")]
+pub struct InvalidStatus;
+
+impl OrderStatus {
+    pub fn parse(text: &str) -> Result<Self, InvalidStatus> {
+        Ok(match text {
+            "pending" => OrderStatus::Pending,
+            "cancelled" => OrderStatus::Cancelled,
+            "shipped" => OrderStatus::Shipped,
+            "delivered" => OrderStatus::Delivered,
+            _ => return Err(InvalidStatus),
+        })
+    }
 }
 
 /// One product of an order, priced when the order was placed.
@@ -294,178 +310,57 @@ impl Order {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::catalog::{CreateProduct, ProductDescription, ProductName, Stock};
-    use crate::{Price, Slug};
+/// What happened to an order, for the event bus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OrderEventKind {
+    OrderCreated,
+    OrderCancelled,
+    OrderShipped,
+    OrderDelivered,
+}
 
-    fn now() -> Timestamp {
-        Timestamp::parse("2026-11-21T10:00:00Z").unwrap()
-    }
-
-    fn product(price: &str, active: bool, stock: i64) -> Product {
-        let command = CreateProduct {
-            name: ProductName::parse("Mug").unwrap(),
-            description: ProductDescription::parse("").unwrap(),
-            category: Slug::parse("kitchen").unwrap(),
-            price: Price::parse(price).unwrap(),
-            stock: Stock::new(stock).unwrap(),
-            active,
-        };
-        Product::create(ProductId::new(), command, Currency::USD, now())
-    }
-
-    fn line(product: &Product, quantity: u32) -> LineRequest {
-        LineRequest {
-            product_id: product.id(),
-            quantity,
+impl OrderEventKind {
+    pub fn detail_type(self) -> &'static str {
+        match self {
+            OrderEventKind::OrderCreated => "OrderCreated",
+            OrderEventKind::OrderCancelled => "OrderCancelled",
+            OrderEventKind::OrderShipped => "OrderShipped",
+            OrderEventKind::OrderDelivered => "OrderDelivered",
         }
-    }
-
-    fn customer() -> CustomerId {
-        CustomerId::parse("c").unwrap()
-    }
-
-    #[test]
-    fn pricing_uses_catalog_prices_exactly() {
-        let (a, b) = (product("0.10", true, 10), product("19.99", true, 10));
-        let (order, event) = Order::place(
-            customer(),
-            None,
-            &[line(&a, 3), line(&b, 1000)],
-            &[a, b],
-            Currency::USD,
-            now(),
-        )
-        .unwrap();
-        assert_eq!(order.items[0].line_total.to_string(), "0.30");
-        assert_eq!(order.items[1].line_total.to_string(), "19990.00");
-        assert_eq!(order.total.to_string(), "19990.30");
-        assert_eq!(order.status(), OrderStatus::Pending);
-        assert_eq!(event.kind, OrderEventKind::OrderCreated);
-        assert_eq!(event.order, order);
-    }
-
-    #[test]
-    fn unknown_and_inactive_products_are_all_named() {
-        let (active, inactive) = (product("1", true, 10), product("1", false, 10));
-        let missing = ProductId::new();
-        let lines = [
-            line(&active, 1),
-            line(&inactive, 1),
-            LineRequest {
-                product_id: missing,
-                quantity: 1,
-            },
-        ];
-        let refusal = Order::place(
-            customer(),
-            None,
-            &lines,
-            &[active, inactive.clone()],
-            Currency::USD,
-            now(),
-        )
-        .unwrap_err();
-        assert_eq!(
-            refusal,
-            OrderRefusal::UnknownProducts {
-                product_ids: vec![inactive.id(), missing]
-            }
-        );
-    }
-
-    #[test]
-    fn only_pending_orders_cancel_and_cancelling_causes_an_event() {
-        let p = product("1", true, 10);
-        let (order, _) =
-            Order::place(customer(), None, &[line(&p, 1)], &[p], Currency::USD, now()).unwrap();
-        let (cancelled, event) = order.cancel(now()).unwrap();
-        assert_eq!(cancelled.status(), OrderStatus::Cancelled);
-        assert_eq!(event.kind, OrderEventKind::OrderCancelled);
-        assert_eq!(
-            cancelled.cancel(now()),
-            Err(NotPending(OrderStatus::Cancelled))
-        );
-    }
-
-    #[test]
-    fn orders_ship_then_deliver_and_nothing_else() {
-        let p = product("1", true, 10);
-        let (order, _) =
-            Order::place(customer(), None, &[line(&p, 1)], &[p], Currency::USD, now()).unwrap();
-        let later = Timestamp::parse("2026-11-22T10:00:00Z").unwrap();
-        let wrong = |order: &Order, step| order.fulfil(step, later).unwrap_err().found;
-        assert_eq!(wrong(&order, Fulfilment::Deliver), OrderStatus::Pending);
-        let (shipped, event) = order.fulfil(Fulfilment::Ship, later).unwrap();
-        assert_eq!(
-            (shipped.status(), shipped.shipped_at),
-            (OrderStatus::Shipped, Some(later))
-        );
-        assert_eq!(event.kind, OrderEventKind::OrderShipped);
-        assert_eq!(wrong(&shipped, Fulfilment::Ship), OrderStatus::Shipped);
-        assert_eq!(
-            shipped.cancel(later),
-            Err(NotPending(OrderStatus::Shipped)),
-            "a shipped order cannot be cancelled"
-        );
-        let (delivered, event) = shipped.fulfil(Fulfilment::Deliver, later).unwrap();
-        assert_eq!(delivered.delivered_at, Some(later));
-        assert_eq!(event.kind, OrderEventKind::OrderDelivered);
-        for step in [Fulfilment::Ship, Fulfilment::Deliver] {
-            assert_eq!(wrong(&delivered, step), OrderStatus::Delivered);
-        }
-        let (cancelled, _) = order.cancel(later).unwrap();
-        for step in [Fulfilment::Ship, Fulfilment::Deliver] {
-            assert_eq!(wrong(&cancelled, step), OrderStatus::Cancelled);
-        }
-    }
-
-    #[test]
-    fn event_detail_is_the_order_plus_its_event_id() {
-        let p = product("2.50", true, 10);
-        let (order, event) =
-            Order::place(customer(), None, &[line(&p, 2)], &[p], Currency::USD, now()).unwrap();
-        let detail = event.detail();
-        assert_eq!(detail["event_id"], serde_json::json!(event.event_id));
-        assert_eq!(detail["id"], serde_json::json!(order.id()));
-        assert_eq!(detail["total"], "5.00");
-        assert_eq!(detail["status"], "pending");
-    }
-
-    #[test]
-    fn failed_lines_are_unknown_before_short() {
-        let short = product("1", true, 2);
-        let inactive = product("1", false, 50);
-        let fine = product("1", true, 50);
-        let gone = ProductId::new();
-        assert_eq!(
-            OrderRefusal::for_failed_lines([
-                (short.id(), 3, Some(&short)),
-                (fine.id(), 3, Some(&fine))
-            ]),
-            Some(OrderRefusal::InsufficientStock {
-                shortages: vec![Shortage {
-                    product_id: short.id(),
-                    requested: 3,
-                    available: 2
-                }]
-            })
-        );
-        assert_eq!(
-            OrderRefusal::for_failed_lines([
-                (short.id(), 3, Some(&short)),
-                (inactive.id(), 1, Some(&inactive)),
-                (gone, 1, None)
-            ]),
-            Some(OrderRefusal::UnknownProducts {
-                product_ids: vec![inactive.id(), gone]
-            })
-        );
-        assert_eq!(
-            OrderRefusal::for_failed_lines([(fine.id(), 3, Some(&fine))]),
-            None
-        );
     }
 }
+
+/// A domain event, stored with the change that causes it and published after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderEvent {
+    pub event_id: EventId,
+    pub kind: OrderEventKind,
+    pub order: Order,
+    pub occurred_at: Timestamp,
+}
+
+pub const EVENT_SOURCE: &str = "shop.orders";
+
+impl OrderEvent {
+    pub(crate) fn new(kind: OrderEventKind, order: &Order) -> Self {
+        Self {
+            event_id: EventId::new(),
+            kind,
+            order: order.clone(),
+            occurred_at: order.updated_at(),
+        }
+    }
+
+    /// The event's `detail`: the order's fields plus `event_id`.
+    pub fn detail(&self) -> serde_json::Value {
+        let mut detail = serde_json::to_value(&self.order).unwrap_or_default();
+        if let Some(fields) = detail.as_object_mut() {
+            fields.insert("event_id".into(), serde_json::json!(self.event_id));
+        }
+        detail
+    }
+}
+
+#[cfg(test)]
+#[path = "model_tests.rs"]
+mod tests;

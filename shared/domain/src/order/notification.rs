@@ -1,8 +1,8 @@
 //! Telling a customer what happened to their order: one e-mail per event, at most once, to
 //! the address they placed it with.
 
-use super::events::{OrderEvent, OrderEventKind};
 use super::model::Order;
+use super::model::{OrderEvent, OrderEventKind};
 use crate::{Causes, Email, EventId, Timestamp, Unexpected, escape_html};
 use std::future::Future;
 

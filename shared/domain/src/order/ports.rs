@@ -1,7 +1,7 @@
 //! What orders need from storage and from the event bus, one capability a trait.
 
-use super::events::OrderEvent;
 use super::idempotency::{IdempotencyKey, KeyClaim, KeyState};
+use super::model::OrderEvent;
 use super::model::{Order, OrderRefusal, OrderStatus};
 use crate::catalog::Product;
 use crate::{

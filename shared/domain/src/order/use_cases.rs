@@ -1,7 +1,7 @@
 //! Reading and cancelling an order, and the outbox sweep.
 
 use super::create::publish_now;
-use super::events::OrderEvent;
+use super::model::OrderEvent;
 use super::model::{Fulfilment, NotPending, Order, OrderStatus, WrongStatus};
 use super::ports::{EventPublisher, OrderFilter, OrderHistory, OrderStore, Outbox};
 use crate::{
