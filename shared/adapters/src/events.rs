@@ -5,7 +5,7 @@ use anyhow::{Context, anyhow};
 use aws_sdk_eventbridge::Client;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use domain::Unexpected;
-use domain::order::{EVENT_SOURCE, EventPublisher, OrderEvent, Rejected};
+use domain::events::{DomainEvent, EventPublisher, Rejected};
 
 #[derive(Debug, Clone)]
 pub struct EventBridgePublisher {
@@ -30,7 +30,7 @@ impl EventBridgePublisher {
 }
 
 impl EventPublisher for EventBridgePublisher {
-    async fn publish(&self, events: &[OrderEvent]) -> Result<Vec<Rejected>, Unexpected> {
+    async fn publish(&self, events: &[DomainEvent]) -> Result<Vec<Rejected>, Unexpected> {
         if events.is_empty() {
             return Ok(Vec::new());
         }
@@ -39,8 +39,8 @@ impl EventPublisher for EventBridgePublisher {
             .map(|event| {
                 PutEventsRequestEntry::builder()
                     .event_bus_name(&self.bus)
-                    .source(EVENT_SOURCE)
-                    .detail_type(event.kind.detail_type())
+                    .source(event.source())
+                    .detail_type(event.detail_type())
                     .detail(event.detail().to_string())
                     .build()
             })
@@ -51,7 +51,7 @@ impl EventPublisher for EventBridgePublisher {
             .set_entries(Some(entries))
             .send()
             .await
-            .context("publishing order events")?;
+            .context("publishing domain events")?;
         // One result per entry, in order; an entry with an error code was not published.
         let results = output.entries.unwrap_or_default();
         if output.failed_entry_count > 0 && results.len() != events.len() {
@@ -68,7 +68,7 @@ impl EventPublisher for EventBridgePublisher {
             .filter_map(|(event, result)| {
                 let code = result.error_code?;
                 Some(Rejected {
-                    event_id: event.event_id,
+                    event_id: event.event_id(),
                     reason: format!("{code}: {}", result.error_message.unwrap_or_default()),
                 })
             })

@@ -21,5 +21,6 @@ pub mod lambda;
 pub mod mail;
 pub mod monitoring;
 pub mod orders;
+pub mod outbox;
 pub mod picture;
 pub mod store;

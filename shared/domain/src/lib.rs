@@ -18,6 +18,7 @@
 pub mod catalog;
 mod clock;
 mod error;
+pub mod events;
 mod identity;
 mod ids;
 mod money;

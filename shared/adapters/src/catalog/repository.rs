@@ -21,6 +21,10 @@ impl DynamoProductRepository {
         Self { store }
     }
 
+    pub(crate) fn outbox(&self) -> crate::outbox::DynamoOutbox {
+        crate::outbox::DynamoOutbox::new(self.store.clone())
+    }
+
     /// Loads products (with their name claims and search entries) in batches, for seeding
     /// and imports. Unlike [`ProductRepository::create`] it checks nothing: the caller
     /// guarantees new ids and unique names.

@@ -1,6 +1,6 @@
 //! Orders on DynamoDB: [`DynamoOrderRepository`] implements each of the domain's order ports
 //! over the one table, one file a capability: the orders themselves ([`placing`]),
-//! idempotency records ([`idempotency`]), the event outbox ([`outbox`]), a customer's list
+//! idempotency records ([`idempotency`]), the event outbox ([`crate::outbox`]), a customer's list
 //! ([`history`]) and the customer e-mails sent ([`notifications`]).
 //!
 //! | item | pk | sk | index |
@@ -21,7 +21,6 @@
 mod history;
 mod idempotency;
 mod notifications;
-mod outbox;
 mod placing;
 
 use crate::store::DocumentStore;
@@ -34,5 +33,9 @@ pub struct DynamoOrderRepository {
 impl DynamoOrderRepository {
     pub fn new(store: DocumentStore) -> Self {
         Self { store }
+    }
+
+    pub(crate) fn outbox(&self) -> crate::outbox::DynamoOutbox {
+        crate::outbox::DynamoOutbox::new(self.store.clone())
     }
 }

@@ -3,8 +3,8 @@
 
 use super::DynamoOrderRepository;
 use super::idempotency::{KeyRecord, KeyRecordState};
-use super::outbox::OutboxRecord;
 use crate::catalog::keys::product_key;
+use crate::outbox::OutboxRecord;
 use crate::store::{
     ClientToken, Condition, Document, IndexKeys, Key, StoreError, Update, Versioned, Write, decode,
 };
@@ -111,7 +111,7 @@ impl OrderStore for DynamoOrderRepository {
         claim: Option<&KeyClaim>,
     ) -> Result<(), PlaceRefused> {
         let table = self.store.table();
-        let outbox = OutboxRecord::new(event);
+        let outbox = OutboxRecord::new(event.clone());
         let completed = claim.map(|claim| {
             (
                 KeyRecord::for_claim(
@@ -178,7 +178,7 @@ impl OrderStore for DynamoOrderRepository {
         event: &OrderEvent,
     ) -> Result<bool, Unexpected> {
         let table = self.store.table();
-        let outbox = OutboxRecord::new(event);
+        let outbox = OutboxRecord::new(event.clone());
         let mut writes = vec![Write::save(cancelled, version, table)?];
         for line in cancelled.items() {
             writes.push(return_stock(&line.product_id(), line.quantity(), table)?);
@@ -212,7 +212,7 @@ impl OrderStore for DynamoOrderRepository {
         let table = self.store.table();
         let writes = vec![
             Write::save(changed, version, table)?,
-            Write::create(&OutboxRecord::new(event), table)?,
+            Write::create(&OutboxRecord::new(event.clone()), table)?,
         ];
         let token = ClientToken::of(&[
             "fulfil-order",

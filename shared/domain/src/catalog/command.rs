@@ -47,6 +47,79 @@ impl CreateProduct {
     }
 }
 
+/// The command to change a product (`PATCH`): any of its own fields, with the rules of
+/// create, and a stock change added to whatever the stock is.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProductChange {
+    pub name: Option<ProductName>,
+    pub description: Option<ProductDescription>,
+    pub category: Option<Slug>,
+    pub price: Option<Price>,
+    pub active: Option<bool>,
+    pub stock_change: Option<i64>,
+}
+
+/// The raw fields of a change request; `stock_change` instead of `stock`.
+#[derive(Debug, Clone, Default)]
+pub struct ProductChangeInput<'a> {
+    pub name: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub category: Option<&'a str>,
+    pub price: Option<&'a str>,
+    pub active: Option<bool>,
+    pub stock_change: Option<i64>,
+}
+
+pub const MAX_STOCK_CHANGE: i64 = 1_000_000;
+
+impl ProductChange {
+    pub fn parse(input: ProductChangeInput<'_>, validation: &mut Validation) -> Option<Self> {
+        let ProductChangeInput {
+            name,
+            description,
+            category,
+            price,
+            active,
+            stock_change,
+        } = input;
+        if name.is_none()
+            && description.is_none()
+            && category.is_none()
+            && price.is_none()
+            && active.is_none()
+            && stock_change.is_none()
+        {
+            if validation.is_empty() {
+                validation.push(
+                    crate::monitoring::EMPTY_CHANGE_FIELD,
+                    "must name at least one of name, description, category, price, active, stock_change",
+                );
+            }
+            return None;
+        }
+        let before = validation.errors().len() + validation.omitted();
+        let change = Self {
+            name: name.and_then(|n| validation.check("name", ProductName::parse(n))),
+            description: description
+                .and_then(|d| validation.check("description", ProductDescription::parse(d))),
+            category: category.and_then(|c| validation.check("category", Slug::parse(c))),
+            price: price.and_then(|p| validation.check("price", Price::parse(p))),
+            active,
+            stock_change: match stock_change {
+                Some(delta) if !(-MAX_STOCK_CHANGE..=MAX_STOCK_CHANGE).contains(&delta) => {
+                    validation.push(
+                        "stock_change",
+                        "must be an integer from -1000000 to 1000000",
+                    );
+                    None
+                }
+                other => other,
+            },
+        };
+        (validation.errors().len() + validation.omitted() == before).then_some(change)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

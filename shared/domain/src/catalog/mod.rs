@@ -3,17 +3,27 @@
 //! [`get_product`], [`search_products`]).
 
 mod command;
+mod events;
 mod ports;
 mod product;
 pub mod search;
 mod use_cases;
 mod values;
 
-pub use command::{CreateProduct, CreateProductInput};
-pub use ports::{CreateProductRefused, ProductRepository, ProductSearch, SearchFailed};
-pub use product::{Product, name_key};
+pub use command::{
+    CreateProduct, CreateProductInput, MAX_STOCK_CHANGE, ProductChange, ProductChangeInput,
+};
+pub use events::{EVENT_SOURCE, FieldChange, ProductEvent, ProductEventKind};
+pub use ports::{
+    CreateProductRefused, ProductRepository, ProductSearch, SearchFailed, UpdateOutcome,
+};
+pub use product::{ChangeRefused, Changed, Product, name_key};
 pub use search::{SearchCriteria, SearchInput, SortOrder};
 pub use use_cases::{
-    CreateProductError, GetProductError, SearchError, create_product, get_product, search_products,
+    CreateProductError, GetProductError, SearchError, UpdateProductError, create_product,
+    get_product, search_products, update_product,
 };
 pub use values::{InvalidStock, ProductDescription, ProductName, Stock};
+
+#[cfg(test)]
+mod tests;

@@ -1,5 +1,6 @@
 //! What the catalog needs from storage.
 
+use super::events::ProductEvent;
 use super::product::Product;
 use super::search::SearchCriteria;
 use crate::{Page, ProductId, Unexpected};
@@ -14,6 +15,17 @@ pub enum CreateProductRefused {
     Unexpected(Unexpected),
 }
 
+/// What an update found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateOutcome {
+    Updated,
+    /// Another product has the new name: nothing changed.
+    DuplicateName,
+    /// The product changed since it was read (another change, or an order's stock): nothing
+    /// changed; read it again.
+    Moved,
+}
+
 /// Where products are kept.
 pub trait ProductRepository: Send + Sync {
     /// Stores a new product. Returns `DuplicateName` when another product already has the
@@ -21,7 +33,19 @@ pub trait ProductRepository: Send + Sync {
     fn create(
         &self,
         product: &Product,
+        event: &ProductEvent,
     ) -> impl Future<Output = Result<(), CreateProductRefused>> + Send;
+
+    /// In one write with `event`: `before` becomes `after`, if the stored product is still at
+    /// `before`'s version (and, when the stock changes, at `before`'s stock: stock taken by
+    /// orders meanwhile is never overwritten); its search entries follow at once and a new
+    /// name is claimed as the old one is freed.
+    fn update(
+        &self,
+        before: &Product,
+        after: &Product,
+        event: &ProductEvent,
+    ) -> impl Future<Output = Result<UpdateOutcome, Unexpected>> + Send;
 
     /// The product with this id, active or not; `None` when there is none.
     fn get(

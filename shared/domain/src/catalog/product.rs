@@ -1,9 +1,12 @@
 //! The [`Product`] aggregate and its value objects.
 
-use super::command::CreateProduct;
+use super::command::{CreateProduct, ProductChange};
+use super::events::FieldChange;
 use super::values::{ProductDescription, ProductName, Stock};
+use crate::version::first_version;
 use crate::{Currency, Price, ProductId, Slug, Timestamp};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// A product of the catalog, as stored and as returned to clients.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,6 +21,27 @@ pub struct Product {
     active: bool,
     created_at: Timestamp,
     updated_at: Timestamp,
+    /// Raised by each `PATCH`; stock taken or given back by orders does not count.
+    #[serde(default = "first_version")]
+    version: u64,
+}
+
+/// A change the catalog's rules refuse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ChangeRefused {
+    /// A price may fall by at most half in one change.
+    #[error("a price may fall by at most half in one change; it is {current} now")]
+    PriceDrop { current: Price },
+    /// The stock would leave 0..1,000,000.
+    #[error("the stock would leave 0..1000000; {left} units are left")]
+    StockOutOfRange { left: u32 },
+}
+
+/// A product after a change, and what changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Changed {
+    pub product: Product,
+    pub changes: BTreeMap<String, FieldChange>,
 }
 
 impl Product {
@@ -39,7 +63,68 @@ impl Product {
             active: command.active,
             created_at: now,
             updated_at: now,
+            version: 1,
         }
+    }
+
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    pub fn updated_at(&self) -> Timestamp {
+        self.updated_at
+    }
+
+    /// The product after `change`, with the create rules already checked by the change's
+    /// parse and the catalog's: a price falls by at most half, the stock stays in bounds.
+    /// The stock is judged on this product's (the store applies the change only over it).
+    pub fn change(&self, change: &ProductChange, now: Timestamp) -> Result<Changed, ChangeRefused> {
+        let mut after = self.clone();
+        let mut changes = BTreeMap::new();
+        let mut note = |field: &str, old: serde_json::Value, new: serde_json::Value| {
+            if old != new {
+                changes.insert(field.to_owned(), FieldChange { old, new });
+            }
+        };
+        let json = |v: &dyn erased::Json| v.json();
+        if let Some(name) = &change.name {
+            note("name", json(&self.name), json(name));
+            after.name = name.clone();
+        }
+        if let Some(description) = &change.description {
+            note("description", json(&self.description), json(description));
+            after.description = description.clone();
+        }
+        if let Some(category) = &change.category {
+            note("category", json(&self.category), json(category));
+            after.category = category.clone();
+        }
+        if let Some(price) = change.price {
+            if price.money().amount() * rust_decimal::Decimal::TWO < self.price.money().amount() {
+                return Err(ChangeRefused::PriceDrop {
+                    current: self.price,
+                });
+            }
+            note("price", json(&self.price), json(&price));
+            after.price = price;
+        }
+        if let Some(active) = change.active {
+            note("active", json(&self.active), json(&active));
+            after.active = active;
+        }
+        if let Some(delta) = change.stock_change {
+            let left = self.stock.units();
+            let stock = Stock::new(i64::from(left) + delta)
+                .map_err(|_| ChangeRefused::StockOutOfRange { left })?;
+            note("stock", json(&self.stock), json(&stock));
+            after.stock = stock;
+        }
+        after.version += 1;
+        after.updated_at = now;
+        Ok(Changed {
+            product: after,
+            changes,
+        })
     }
 
     pub fn id(&self) -> ProductId {
@@ -86,6 +171,25 @@ impl Product {
     #[cfg(any(test, feature = "fakes"))]
     pub(crate) fn change_stock(&mut self, taken: u32, returned: u32) {
         self.stock = self.stock.changed_by(taken, returned);
+    }
+
+    /// A change that leaves the stock keeps what the store holds (the fakes' copy).
+    #[cfg(any(test, feature = "fakes"))]
+    pub(crate) fn keep_stock_of(&mut self, stored: &Product) {
+        self.stock = stored.stock;
+    }
+}
+
+/// Any serializable field, as JSON for an event's `changes`.
+mod erased {
+    pub trait Json {
+        fn json(&self) -> serde_json::Value;
+    }
+
+    impl<T: serde::Serialize> Json for T {
+        fn json(&self) -> serde_json::Value {
+            serde_json::to_value(self).unwrap_or_default()
+        }
     }
 }
 

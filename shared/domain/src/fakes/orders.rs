@@ -1,12 +1,12 @@
 use super::support::{Broken, Failures, broken, lock};
 use crate::catalog::{Product, ProductRepository};
+use crate::events::{DomainEvent, PendingEvent, Rejected};
 use crate::fakes::InMemoryProducts;
 use crate::order::{
     EventPublisher, IDEMPOTENCY_LEASE_SECONDS, IdempotencyKey, IdempotencyStore, KeyClaim,
     KeyState, Order, OrderEvent, OrderRefusal, OrderStore, Outbox, Outcome, PlaceRefused,
     ProductReader,
 };
-use crate::order::{PendingEvent, Rejected};
 use crate::{Cursor, CustomerId, EventId, Limit, OrderId, ProductId, Timestamp, Unexpected};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -21,17 +21,21 @@ enum KeyRecord {
 }
 
 #[derive(Debug, Clone)]
-struct OutboxEntry {
-    event: OrderEvent,
+pub(super) struct OutboxEntry {
+    event: DomainEvent,
     failures: u32,
     set_aside: bool,
     last_error: Option<String>,
 }
 
 impl OutboxEntry {
-    fn new(event: &OrderEvent) -> Self {
+    pub(super) fn event(&self) -> DomainEvent {
+        self.event.clone()
+    }
+
+    pub(super) fn new(event: impl Into<DomainEvent>) -> Self {
         Self {
-            event: event.clone(),
+            event: event.into(),
             failures: 0,
             set_aside: false,
             last_error: None,
@@ -56,7 +60,13 @@ impl InMemoryOrders {
     pub async fn with_products(products: &[Product]) -> Self {
         let store = Self::default();
         for product in products {
-            let _ = store.catalog.create(product).await;
+            let event = crate::catalog::ProductEvent::new(
+                crate::catalog::ProductEventKind::ProductCreated,
+                product,
+                Default::default(),
+                product.updated_at(),
+            );
+            let _ = store.catalog.create(product, &event).await;
         }
         store
     }
@@ -77,7 +87,7 @@ impl InMemoryOrders {
     }
 
     /// The events still pending (not published, not set aside).
-    pub fn outbox(&self) -> Vec<OrderEvent> {
+    pub fn outbox(&self) -> Vec<DomainEvent> {
         lock(&self.outbox)
             .iter()
             .filter(|e| !e.set_aside)
@@ -86,7 +96,7 @@ impl InMemoryOrders {
     }
 
     /// The events set aside, with the reason of their last refusal.
-    pub fn set_aside(&self) -> Vec<(OrderEvent, Option<String>)> {
+    pub fn set_aside(&self) -> Vec<(DomainEvent, Option<String>)> {
         lock(&self.outbox)
             .iter()
             .filter(|e| e.set_aside)
@@ -222,7 +232,7 @@ impl OrderStore for InMemoryOrders {
         }
         self.change_stock(order, true);
         lock(&self.orders).insert(order.id(), (order.clone(), 1));
-        lock(&self.outbox).push(OutboxEntry::new(event));
+        lock(&self.outbox).push(OutboxEntry::new(event.clone()));
         if let Some(claim) = claim {
             let slot = (claim.customer_id.clone(), claim.key.clone());
             if let Some((_, record, version)) = keys.get_mut(&slot) {
@@ -265,7 +275,7 @@ impl OrderStore for InMemoryOrders {
         }
         drop(orders);
         self.change_stock(cancelled, false);
-        lock(&self.outbox).push(OutboxEntry::new(event));
+        lock(&self.outbox).push(OutboxEntry::new(event.clone()));
         Ok(true)
     }
 
@@ -284,7 +294,7 @@ impl OrderStore for InMemoryOrders {
             }
             _ => return Ok(false),
         }
-        lock(&self.outbox).push(OutboxEntry::new(event));
+        lock(&self.outbox).push(OutboxEntry::new(event.clone()));
         Ok(true)
     }
 }
@@ -303,7 +313,7 @@ impl Outbox for InMemoryOrders {
             .skip_while(|e| {
                 start
                     .as_ref()
-                    .is_some_and(|s| *s != e.event.event_id.to_string())
+                    .is_some_and(|s| *s != e.event.event_id().to_string())
             })
             .skip(usize::from(start.is_some()))
             .map(|e| PendingEvent {
@@ -315,14 +325,14 @@ impl Outbox for InMemoryOrders {
         let size = usize::from(limit.get());
         let next = (after.len() > size).then(|| {
             after.truncate(size);
-            Cursor::new(after[size - 1].event.event_id.to_string())
+            Cursor::new(after[size - 1].event.event_id().to_string())
         });
         Ok((after, next))
     }
 
-    async fn mark_published(&self, events: &[OrderEvent]) -> Result<(), Unexpected> {
+    async fn mark_published(&self, events: &[DomainEvent]) -> Result<(), Unexpected> {
         self.failures.check("mark_published")?;
-        lock(&self.outbox).retain(|e| !events.iter().any(|p| p.event_id == e.event.event_id));
+        lock(&self.outbox).retain(|e| !events.iter().any(|p| p.event_id() == e.event.event_id()));
         Ok(())
     }
 
@@ -336,7 +346,7 @@ impl Outbox for InMemoryOrders {
         let mut outbox = lock(&self.outbox);
         if let Some(entry) = outbox
             .iter_mut()
-            .find(|e| e.event.event_id == pending.event.event_id)
+            .find(|e| e.event.event_id() == pending.event.event_id())
         {
             entry.failures += 1;
             entry.set_aside = set_aside;
@@ -350,13 +360,25 @@ impl Outbox for InMemoryOrders {
 /// a whole while told to.
 #[derive(Debug, Default)]
 pub struct RecordingPublisher {
-    published: Mutex<Vec<OrderEvent>>,
+    published: Mutex<Vec<DomainEvent>>,
     refused: Mutex<Vec<EventId>>,
     failures: Failures,
 }
 
 impl RecordingPublisher {
+    /// The order events published.
     pub fn published(&self) -> Vec<OrderEvent> {
+        lock(&self.published)
+            .iter()
+            .filter_map(|e| match e {
+                DomainEvent::Order(e) => Some(e.clone()),
+                DomainEvent::Product(_) => None,
+            })
+            .collect()
+    }
+
+    /// Every event published, of any context.
+    pub fn published_events(&self) -> Vec<DomainEvent> {
         lock(&self.published).clone()
     }
 
@@ -375,14 +397,14 @@ impl RecordingPublisher {
 }
 
 impl EventPublisher for RecordingPublisher {
-    async fn publish(&self, events: &[OrderEvent]) -> Result<Vec<Rejected>, Unexpected> {
+    async fn publish(&self, events: &[DomainEvent]) -> Result<Vec<Rejected>, Unexpected> {
         self.failures.check("publish")?;
         let refused = lock(&self.refused).clone();
         let mut rejected = Vec::new();
         for event in events {
-            if refused.contains(&event.event_id) {
+            if refused.contains(&event.event_id()) {
                 rejected.push(Rejected {
-                    event_id: event.event_id,
+                    event_id: event.event_id(),
                     reason: "refused by the test".into(),
                 });
             } else {
@@ -425,7 +447,7 @@ impl Outbox for Broken {
         Err(broken())
     }
 
-    async fn mark_published(&self, _: &[OrderEvent]) -> Result<(), Unexpected> {
+    async fn mark_published(&self, _: &[DomainEvent]) -> Result<(), Unexpected> {
         Err(broken())
     }
 

@@ -5,9 +5,8 @@ use super::command::CreateOrder;
 use super::idempotency::{IdempotencyKey, KeyClaim, KeyState, Outcome};
 use super::model::Order;
 use super::model::OrderEvent;
-use super::ports::{
-    EventPublisher, IdempotencyStore, OrderStore, Outbox, PlaceRefused, ProductReader,
-};
+use super::ports::{IdempotencyStore, OrderStore, PlaceRefused, ProductReader};
+use crate::events::{EventPublisher, Outbox, publish_now};
 use crate::{Caller, Causes, Clock, Currency, ProductId, Timestamp, Unexpected};
 
 /// The answer to a create: the outcome, and whether it is a replay of an earlier one.
@@ -49,7 +48,7 @@ pub async fn create_order(
     let outcome = match place(caller, command, currency, now, claim.as_ref(), store).await {
         Ok(event) => {
             // The event is stored with the order; publishing now is only the fast path.
-            publish_now(&event, store, events).await;
+            publish_now(&event.clone().into(), store, events).await;
             Outcome::Placed(event.order)
         }
         Err(PlaceRefused::Refused(refusal)) => {
@@ -140,27 +139,6 @@ async fn release(claim: &KeyClaim, keys: &impl IdempotencyStore) {
         tracing::warn!(
             error = %Causes(error.as_ref()),
             "could not release an idempotency key; a retry waits for its lease to run out"
-        );
-    }
-}
-
-/// Publishes one just-stored event; on failure it stays in the outbox for the sweep.
-pub(super) async fn publish_now(
-    event: &OrderEvent,
-    outbox: &impl Outbox,
-    events: &impl EventPublisher,
-) {
-    let one = std::slice::from_ref(event);
-    let failure = match events.publish(one).await {
-        Ok(rejected) if rejected.is_empty() => outbox.mark_published(one).await.err(),
-        Ok(rejected) => Some(rejected[0].reason.clone().into()),
-        Err(error) => Some(error),
-    };
-    if let Some(error) = failure {
-        tracing::warn!(
-            event_id = %event.event_id,
-            error = %Causes(error.as_ref()),
-            "event left in the outbox; the scheduled sweep publishes it"
         );
     }
 }

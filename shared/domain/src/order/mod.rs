@@ -12,6 +12,10 @@ mod notification;
 mod ports;
 mod use_cases;
 
+pub use crate::events::{
+    DomainEvent, EventPublisher, MAX_PUBLISH_ATTEMPTS, Outbox, PendingEvent, PublishEventsError,
+    Rejected, SweepSummary, publish_pending_events,
+};
 pub use command::{CreateOrder, LineInput, LineRequest, MAX_LINES, MAX_QUANTITY};
 pub use create::{CreateOrderAnswer, CreateOrderError, create_order};
 pub use idempotency::{
@@ -27,13 +31,11 @@ pub use notification::{
     NotifyError, OrderEmail, notify_customer,
 };
 pub use ports::{
-    EventPublisher, IdempotencyStore, OrderFilter, OrderHistory, OrderStore, Outbox, PendingEvent,
-    PlaceRefused, ProductReader, Rejected,
+    IdempotencyStore, OrderFilter, OrderHistory, OrderStore, PlaceRefused, ProductReader,
 };
 pub use use_cases::{
-    CancelOrderError, FulfilOrderError, GetOrderError, ListOrdersError, MAX_PUBLISH_ATTEMPTS,
-    PublishEventsError, SweepSummary, cancel_order, fulfil_order, get_order, list_orders,
-    publish_pending_events,
+    CancelOrderError, FulfilOrderError, GetOrderError, ListOrdersError, cancel_order, fulfil_order,
+    get_order, list_orders,
 };
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use super::model::OrderEvent;
 use super::model::{Order, OrderRefusal, OrderStatus};
 use crate::catalog::Product;
 use crate::{
-    Cursor, CustomerId, EventId, Limit, OrderId, Page, PageError, ProductId, Timestamp, Unexpected,
+    Cursor, CustomerId, Limit, OrderId, Page, PageError, ProductId, Timestamp, Unexpected,
 };
 use std::future::Future;
 
@@ -109,54 +109,4 @@ pub trait OrderHistory: Send + Sync {
         limit: Limit,
         cursor: Option<&Cursor>,
     ) -> impl Future<Output = Result<Page<Order>, PageError>> + Send;
-}
-
-/// An event waiting in the outbox, with how many sweeps failed to publish it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PendingEvent {
-    pub event: OrderEvent,
-    pub failures: u32,
-}
-
-/// Events stored with their change and not yet published.
-pub trait Outbox: Send + Sync {
-    /// A page of pending events, oldest first, starting after `cursor` (set-aside events are
-    /// not pending).
-    fn pending_events(
-        &self,
-        limit: Limit,
-        cursor: Option<&Cursor>,
-    ) -> impl Future<Output = Result<(Vec<PendingEvent>, Option<Cursor>), Unexpected>> + Send;
-
-    /// Forgets events that were published.
-    fn mark_published(
-        &self,
-        events: &[OrderEvent],
-    ) -> impl Future<Output = Result<(), Unexpected>> + Send;
-
-    /// Counts one more failed publish of `pending`, with its reason; with `set_aside` the
-    /// event leaves the pending events (kept, with its reason, for an operator to replay).
-    fn record_failure(
-        &self,
-        pending: &PendingEvent,
-        reason: &str,
-        set_aside: bool,
-    ) -> impl Future<Output = Result<(), Unexpected>> + Send;
-}
-
-/// An event the bus refused, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejected {
-    pub event_id: EventId,
-    pub reason: String,
-}
-
-/// Where events go (EventBridge). At least once: a repeat carries the same `event_id`.
-pub trait EventPublisher: Send + Sync {
-    /// Publishes them: the events the bus refused one by one are returned; `Err` when the
-    /// call as a whole failed (nothing can be said of any of them).
-    fn publish(
-        &self,
-        events: &[OrderEvent],
-    ) -> impl Future<Output = Result<Vec<Rejected>, Unexpected>> + Send;
 }

@@ -175,7 +175,7 @@ async fn an_event_the_bus_refuses_does_not_hold_back_the_others_and_is_set_aside
         ));
     }
     events.heal();
-    let poison = store.outbox()[0].event_id;
+    let poison = store.outbox()[0].event_id();
     events.refuse(poison);
     for sweep_number in 1..MAX_PUBLISH_ATTEMPTS {
         let summary = sweep(&store, &events).await.unwrap();
@@ -189,7 +189,7 @@ async fn an_event_the_bus_refuses_does_not_hold_back_the_others_and_is_set_aside
         "the refused event is no longer pending"
     );
     let set_aside = store.set_aside();
-    assert_eq!(set_aside[0].0.event_id, poison);
+    assert_eq!(set_aside[0].0.event_id(), poison);
     assert_eq!(set_aside[0].1.as_deref(), Some("refused by the test"));
     assert_eq!(events.published().len(), 24);
 }

@@ -1,12 +1,9 @@
 //! Reading and cancelling an order, and the outbox sweep.
 
-use super::create::publish_now;
-use super::model::OrderEvent;
 use super::model::{Fulfilment, NotPending, Order, OrderStatus, WrongStatus};
-use super::ports::{EventPublisher, OrderFilter, OrderHistory, OrderStore, Outbox};
-use crate::{
-    Caller, Clock, Cursor, CustomerId, Limit, OrderId, Page, PageError, Timestamp, Unexpected,
-};
+use super::ports::{OrderFilter, OrderHistory, OrderStore};
+use crate::events::{EventPublisher, Outbox, publish_now};
+use crate::{Caller, Clock, Cursor, CustomerId, Limit, OrderId, Page, PageError, Unexpected};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GetOrderError {
@@ -61,7 +58,7 @@ pub async fn cancel_order(
             .await
             .map_err(CancelOrderError::Unexpected)?
         {
-            publish_now(&event, store, events).await;
+            publish_now(&event.clone().into(), store, events).await;
             return Ok(cancelled);
         }
     }
@@ -109,7 +106,7 @@ pub async fn fulfil_order(
             .await
             .map_err(FulfilOrderError::Unexpected)?
         {
-            publish_now(&event, store, events).await;
+            publish_now(&event.clone().into(), store, events).await;
             return Ok(changed);
         }
     }
@@ -164,105 +161,4 @@ pub async fn list_orders(
             PageError::InvalidCursor => ListOrdersError::InvalidCursor,
             PageError::Unexpected(e) => ListOrdersError::Unexpected(e),
         })
-}
-
-/// A sweep's tally.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct SweepSummary {
-    pub published: usize,
-    /// Refused by the bus this time, left pending for the next sweep.
-    pub failed: usize,
-    /// Refused [`MAX_PUBLISH_ATTEMPTS`] times: set aside, no longer pending.
-    pub set_aside: usize,
-    /// Whether the sweep stopped at its deadline with events possibly left.
-    pub stopped_early: bool,
-}
-
-/// Sweeps that may fail to publish an event before it is set aside, so that one event the
-/// bus keeps refusing does not come back forever.
-pub const MAX_PUBLISH_ATTEMPTS: u32 = 5;
-
-/// Pending events read per page of a sweep.
-const SWEEP_PAGE: u16 = 100;
-
-#[derive(Debug, thiserror::Error)]
-pub enum PublishEventsError {
-    #[error("the outbox sweep stopped ({} published before)", .summary.published)]
-    Unexpected {
-        summary: SweepSummary,
-        #[source]
-        cause: Unexpected,
-    },
-}
-
-/// Publishes the pending events, oldest first, page after page until none is left or the
-/// clock reaches `until`. An event the bus refuses is counted and left for the next sweep,
-/// and set aside (and logged) at its [`MAX_PUBLISH_ATTEMPTS`]th refusal; the events after it
-/// go on. A failure of the bus as a whole stops the sweep: the next one starts over.
-pub async fn publish_pending_events(
-    until: Timestamp,
-    clock: &impl Clock,
-    outbox: &impl Outbox,
-    events: &impl EventPublisher,
-) -> Result<SweepSummary, PublishEventsError> {
-    let mut summary = SweepSummary::default();
-    let mut cursor = None;
-    let page_size = Limit::new(SWEEP_PAGE).unwrap_or(Limit::DEFAULT);
-    loop {
-        if clock.now() >= until {
-            summary.stopped_early = true;
-            return Ok(summary);
-        }
-        let failed =
-            |summary: SweepSummary| move |cause| PublishEventsError::Unexpected { summary, cause };
-        let (page, next) = outbox
-            .pending_events(page_size, cursor.as_ref())
-            .await
-            .map_err(failed(summary))?;
-        // EventBridge takes at most 10 entries a call.
-        for batch in page.chunks(10) {
-            let sent: Vec<OrderEvent> = batch.iter().map(|p| p.event.clone()).collect();
-            let rejected = events.publish(&sent).await.map_err(failed(summary))?;
-            let published: Vec<OrderEvent> = sent
-                .into_iter()
-                .filter(|e| !rejected.iter().any(|r| r.event_id == e.event_id))
-                .collect();
-            outbox
-                .mark_published(&published)
-                .await
-                .map_err(failed(summary))?;
-            summary.published += published.len();
-            for refusal in &rejected {
-                let Some(pending) = batch.iter().find(|p| p.event.event_id == refusal.event_id)
-                else {
-                    continue;
-                };
-                let set_aside = pending.failures + 1 >= MAX_PUBLISH_ATTEMPTS;
-                outbox
-                    .record_failure(pending, &refusal.reason, set_aside)
-                    .await
-                    .map_err(failed(summary))?;
-                if set_aside {
-                    summary.set_aside += 1;
-                    tracing::error!(
-                        event_id = %refusal.event_id,
-                        reason = %refusal.reason,
-                        attempts = pending.failures + 1,
-                        "event set aside after being refused by the bus on every sweep"
-                    );
-                } else {
-                    summary.failed += 1;
-                    tracing::warn!(
-                        event_id = %refusal.event_id,
-                        reason = %refusal.reason,
-                        "event refused by the bus; the next sweep tries again"
-                    );
-                }
-            }
-        }
-        match next {
-            Some(next) => cursor = Some(next),
-            None => return Ok(summary),
-        }
-    }
 }

@@ -1,18 +1,20 @@
-//! The outbox: every order event is stored in the transaction of the change that causes it,
+//! The outbox: every domain event (an order's, a product's) is stored in the transaction of
+//! the change that causes it,
 //! listed oldest first through gsi2, and deleted once published. An event the bus keeps
 //! refusing is set aside: it moves to its own gsi2 partition (`OUTBOX_SET_ASIDE`), out of
 //! the sweep's way, with the reason of its last refusal, for an operator to replay.
 
-use super::DynamoOrderRepository;
-use crate::store::{Condition, Document, Index, IndexKeys, Key, Query, Update, attribute};
+use crate::store::{
+    Condition, Document, DocumentStore, Index, IndexKeys, Key, Query, Update, attribute,
+};
 use aws_sdk_dynamodb::types::AttributeValue;
-use domain::order::{OrderEvent, Outbox, PendingEvent};
+use domain::events::{DomainEvent, Outbox, PendingEvent};
 use domain::{Cursor, Limit, Unexpected};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct OutboxRecord {
-    pub(super) event: OrderEvent,
+pub(crate) struct OutboxRecord {
+    pub(crate) event: DomainEvent,
     /// Sweeps that failed to publish it.
     #[serde(default)]
     failures: u32,
@@ -23,9 +25,9 @@ pub(super) struct OutboxRecord {
 }
 
 impl OutboxRecord {
-    pub(super) fn new(event: &OrderEvent) -> Self {
+    pub(crate) fn new(event: impl Into<DomainEvent>) -> Self {
         Self {
-            event: event.clone(),
+            event: event.into(),
             failures: 0,
             last_error: None,
             set_aside: false,
@@ -36,8 +38,8 @@ impl OutboxRecord {
 const OUTBOX_PARTITION: &str = "OUTBOX";
 const SET_ASIDE_PARTITION: &str = "OUTBOX_SET_ASIDE";
 
-fn outbox_key(event: &OrderEvent) -> Key {
-    Key::new(format!("OUTBOX#{}", event.event_id), "OUTBOX")
+fn outbox_key(event: &DomainEvent) -> Key {
+    Key::new(format!("OUTBOX#{}", event.event_id()), "OUTBOX")
 }
 
 impl Document for OutboxRecord {
@@ -58,13 +60,25 @@ impl Document for OutboxRecord {
             gsi1: None,
             gsi2: Some(Key::new(
                 partition,
-                format!("{}#{}", self.event.occurred_at, self.event.event_id),
+                format!("{}#{}", self.event.occurred_at(), self.event.event_id()),
             )),
         }
     }
 }
 
-impl Outbox for DynamoOrderRepository {
+/// The outbox on the table: any repository whose changes store events serves it.
+#[derive(Debug, Clone)]
+pub struct DynamoOutbox {
+    store: DocumentStore,
+}
+
+impl DynamoOutbox {
+    pub fn new(store: DocumentStore) -> Self {
+        Self { store }
+    }
+}
+
+impl Outbox for DynamoOutbox {
     async fn pending_events(
         &self,
         limit: Limit,
@@ -86,7 +100,7 @@ impl Outbox for DynamoOrderRepository {
         Ok((pending, page.next_cursor))
     }
 
-    async fn mark_published(&self, events: &[OrderEvent]) -> Result<(), Unexpected> {
+    async fn mark_published(&self, events: &[DomainEvent]) -> Result<(), Unexpected> {
         match events {
             [] => Ok(()),
             // Right after an order: one DeleteItem, no batch permission needed.
@@ -126,3 +140,36 @@ impl Outbox for DynamoOrderRepository {
         Ok(())
     }
 }
+
+/// A repository that stores events with its changes serves the outbox through its store.
+macro_rules! outbox_of {
+    ($($repository:ty),*) => {$(
+        impl Outbox for $repository {
+            async fn pending_events(
+                &self,
+                limit: Limit,
+                cursor: Option<&Cursor>,
+            ) -> Result<(Vec<PendingEvent>, Option<Cursor>), Unexpected> {
+                self.outbox().pending_events(limit, cursor).await
+            }
+
+            async fn mark_published(&self, events: &[DomainEvent]) -> Result<(), Unexpected> {
+                self.outbox().mark_published(events).await
+            }
+
+            async fn record_failure(
+                &self,
+                pending: &PendingEvent,
+                reason: &str,
+                set_aside: bool,
+            ) -> Result<(), Unexpected> {
+                self.outbox().record_failure(pending, reason, set_aside).await
+            }
+        }
+    )*};
+}
+
+outbox_of!(
+    crate::orders::DynamoOrderRepository,
+    crate::catalog::DynamoProductRepository
+);

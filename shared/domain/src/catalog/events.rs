@@ -1,0 +1,72 @@
+//! The events a product's changes cause, published like orders' (through the outbox): a
+//! product created, or changed through `PATCH` with what changed. Stock taken by orders
+//! causes none.
+
+use super::product::Product;
+use crate::{EventId, Timestamp};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const EVENT_SOURCE: &str = "shop.catalog";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProductEventKind {
+    ProductCreated,
+    ProductUpdated,
+}
+
+impl ProductEventKind {
+    pub fn detail_type(self) -> &'static str {
+        match self {
+            ProductEventKind::ProductCreated => "ProductCreated",
+            ProductEventKind::ProductUpdated => "ProductUpdated",
+        }
+    }
+}
+
+/// A field's value before and after a change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub old: serde_json::Value,
+    pub new: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductEvent {
+    pub event_id: EventId,
+    pub kind: ProductEventKind,
+    pub product: Product,
+    /// For an update: each field that changed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub changes: BTreeMap<String, FieldChange>,
+    pub occurred_at: Timestamp,
+}
+
+impl ProductEvent {
+    pub(crate) fn new(
+        kind: ProductEventKind,
+        product: &Product,
+        changes: BTreeMap<String, FieldChange>,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            event_id: EventId::new(),
+            kind,
+            product: product.clone(),
+            changes,
+            occurred_at: now,
+        }
+    }
+
+    /// The event's `detail`: the product's fields, `event_id`, and for an update `changes`.
+    pub fn detail(&self) -> serde_json::Value {
+        let mut detail = serde_json::to_value(&self.product).unwrap_or_default();
+        if let Some(fields) = detail.as_object_mut() {
+            fields.insert("event_id".into(), serde_json::json!(self.event_id));
+            if self.kind == ProductEventKind::ProductUpdated {
+                fields.insert("changes".into(), serde_json::json!(self.changes));
+            }
+        }
+        detail
+    }
+}
