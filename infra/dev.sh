@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 export TABLE_NAME=shop
 export EVENT_BUS_NAME=shop-events
 export REPORT_SENDER=reports@example.com
+export NOTIFY_SENDER=shop@example.com
 export CURRENCY=USD
 
 cargo run --quiet -p local-stack -- bootstrap

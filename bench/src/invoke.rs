@@ -33,8 +33,20 @@ pub async fn invoke_in_process(
                 request(&event),
                 &create_product::Deps {
                     products: DynamoProductRepository::new(store),
+                    events: stack.publisher(),
                     auth: jwt,
                     currency: Currency::USD,
+                },
+            )
+            .await,
+        ),
+        "update-product" => http(
+            update_product::handle(
+                request(&event),
+                &update_product::Deps {
+                    products: DynamoProductRepository::new(store),
+                    events: stack.publisher(),
+                    auth: jwt,
                 },
             )
             .await,

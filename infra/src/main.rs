@@ -5,6 +5,7 @@
 
 use adapters::catalog::DynamoProductRepository;
 use adapters::config;
+use adapters::events::EventBridgePublisher;
 use adapters::store::DocumentStore;
 use anyhow::{Context, Result, bail};
 use domain::catalog::{CreateProduct, CreateProductError, CreateProductInput, create_product};
@@ -27,9 +28,11 @@ async fn bootstrap(aws: &config::SdkConfig) -> Result<()> {
         .create(&aws_sdk_dynamodb::Client::new(aws), &table)
         .await?;
     println!("table {table} ready");
-    if let Ok(sender) = config::required("REPORT_SENDER") {
-        verify_sender(&aws_sdk_sesv2::Client::new(aws), &sender).await?;
-        println!("SES identity {sender} verified");
+    for variable in ["REPORT_SENDER", "NOTIFY_SENDER"] {
+        if let Ok(sender) = config::required(variable) {
+            verify_sender(&aws_sdk_sesv2::Client::new(aws), &sender).await?;
+            println!("SES identity {sender} verified");
+        }
     }
     if let Ok(bus) = config::required("EVENT_BUS_NAME") {
         create_event_bus(&aws_sdk_eventbridge::Client::new(aws), &bus).await?;
@@ -105,6 +108,7 @@ async fn seed(aws: &config::SdkConfig) -> Result<()> {
         admin: true,
     };
     let currency = config::currency()?;
+    let events = EventBridgePublisher::from_env(aws)?;
     let mut created = 0;
     for &(name, description, category, price, stock) in DEMO_PRODUCTS {
         let mut validation = Validation::new();
@@ -120,7 +124,7 @@ async fn seed(aws: &config::SdkConfig) -> Result<()> {
         let command = validation
             .finish(|| command)
             .map_err(|errors| anyhow::anyhow!("demo product {name}: {errors:?}"))?;
-        match create_product(&admin, command, currency, &SystemClock, &products).await {
+        match create_product(&admin, command, currency, &SystemClock, &products, &events).await {
             Ok(_) => created += 1,
             Err(CreateProductError::DuplicateName(_)) => {}
             Err(e) => return Err(e).context("seeding demo products"),

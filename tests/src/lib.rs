@@ -53,6 +53,14 @@ impl Stack {
         Self { aws, table }
     }
 
+    /// A publisher onto the local server's `default` bus, for tests that do not read events.
+    pub fn publisher(&self) -> adapters::events::EventBridgePublisher {
+        adapters::events::EventBridgePublisher::new(
+            aws_sdk_eventbridge::Client::new(&self.aws),
+            "default",
+        )
+    }
+
     pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
         aws_sdk_dynamodb::Client::new(&self.aws)
     }
@@ -346,7 +354,7 @@ pub fn sorted_error_fields(problem: &Value) -> Vec<String> {
 }
 
 /// An EventBridge bus of the test's own, with a rule sending everything from `shop.orders`
-/// to an SQS queue, so a test can read back what was published.
+/// and `shop.catalog` to an SQS queue, so a test can read back what was published.
 pub struct EventTap {
     pub bus: String,
     sqs: aws_sdk_sqs::Client,
@@ -389,7 +397,7 @@ impl EventTap {
             .put_rule()
             .name(&name)
             .event_bus_name(&name)
-            .event_pattern(r#"{"source": ["shop.orders"]}"#)
+            .event_pattern(r#"{"source": ["shop.orders", "shop.catalog"]}"#)
             .send()
             .await
             .expect("creating a rule");

@@ -408,6 +408,7 @@ mod calls_within_policies {
         let (store, calls) = counted(&stack);
         let deps = create_product::Deps {
             products: DynamoProductRepository::new(store),
+            events: stack.publisher(),
             auth: AuthMode::Jwt,
             currency: Currency::USD,
         };
@@ -438,6 +439,35 @@ mod calls_within_policies {
         check("get-product", &calls);
 
         let (store, calls) = counted(&stack);
+        let deps = update_product::Deps {
+            products: DynamoProductRepository::new(store),
+            events: stack.publisher(),
+            auth: AuthMode::Jwt,
+        };
+        let patch = with_path_param(
+            event("update-product.json"),
+            "id",
+            id,
+            &format!("/products/{id}"),
+        );
+        let (status, body) = parts(&update_product::handle(request(&patch), &deps).await);
+        assert_eq!(status, 200, "{body}");
+        let rename = with_body(
+            patch,
+            &json!({"name": "Renamed Product", "description": "New words"}),
+        );
+        let (status, body) = parts(&update_product::handle(request(&rename), &deps).await);
+        assert_eq!(status, 412, "the sample's If-Match names version 1: {body}");
+        let mut rename = rename;
+        rename["headers"]
+            .as_object_mut()
+            .unwrap()
+            .remove("if-match");
+        let (status, body) = parts(&update_product::handle(request(&rename), &deps).await);
+        assert_eq!(status, 200, "{body}");
+        check("update-product", &calls);
+
+        let (store, calls) = counted(&stack);
         let deps = search_products::Deps {
             catalog: DynamoProductSearch::new(store),
         };
@@ -465,6 +495,7 @@ mod calls_within_policies {
         let products = DynamoProductRepository::new(stack.store());
         let product_deps = create_product::Deps {
             products,
+            events: publisher(),
             auth: AuthMode::Jwt,
             currency: Currency::USD,
         };
@@ -757,6 +788,7 @@ mod calls_within_policies {
             || EventBridgePublisher::new(aws_sdk_eventbridge::Client::new(&stack.aws), &tap.bus);
         let product_deps = create_product::Deps {
             products: DynamoProductRepository::new(stack.store()),
+            events: stack.publisher(),
             auth: AuthMode::Jwt,
             currency: Currency::USD,
         };

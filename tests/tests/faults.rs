@@ -11,7 +11,6 @@ use adapters::http::{Answer, respond};
 use adapters::lambda::ChartOwnerDeps;
 use adapters::monitoring::DynamoMonitoringRepository;
 use adapters::orders::DynamoOrderRepository;
-use domain::catalog::ProductRepository;
 use domain::monitoring::ChartStore;
 use domain::{ChartId, Currency, ProductId, Slug};
 use integration_tests::{
@@ -59,6 +58,7 @@ async fn create_product(
     );
     let deps = create_product::Deps {
         products: DynamoProductRepository::new(stack.faulty_store(faults)),
+        events: stack.publisher(),
         auth: AuthMode::Jwt,
         currency: Currency::USD,
     };
@@ -117,7 +117,7 @@ impl Shop {
         let stack = Stack::new().await;
         let product = integration_tests::product("Mug", "", "things", "2.50", stock, true);
         DynamoProductRepository::new(stack.store())
-            .create(&product)
+            .import(std::slice::from_ref(&product))
             .await
             .unwrap();
         (Self { stack }, product.id())

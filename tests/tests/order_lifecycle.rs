@@ -9,7 +9,6 @@ use adapters::lambda::Invocation;
 use adapters::mail::OrderMailer;
 use adapters::orders::DynamoOrderRepository;
 use domain::ProductId;
-use domain::catalog::ProductRepository;
 use integration_tests::{
     EventTap, Stack, event, on_resource, parts, rejected_fields, request, sent_emails, with_body,
     with_claims, with_query,
@@ -55,7 +54,7 @@ impl Shop {
         let product =
             integration_tests::product(&unique("Mug <xl>"), "", "things", "2.50", 1000, true);
         DynamoProductRepository::new(self.stack.store())
-            .create(&product)
+            .import(std::slice::from_ref(&product))
             .await
             .unwrap();
         product.id()

@@ -7,7 +7,6 @@ use adapters::events::EventBridgePublisher;
 use adapters::http::respond;
 use adapters::lambda::Invocation;
 use adapters::orders::DynamoOrderRepository;
-use domain::catalog::ProductRepository;
 use domain::order::{IdempotencyKey, IdempotencyStore, KeyState, Outbox};
 use domain::{Currency, CustomerId, ProductId, Timestamp};
 use integration_tests::{
@@ -67,7 +66,7 @@ impl Shop {
     async fn product(&self, name: &str, price: &str, stock: i64, active: bool) -> ProductId {
         let product = integration_tests::product(name, "", "things", price, stock, active);
         DynamoProductRepository::new(self.stack.store())
-            .create(&product)
+            .import(std::slice::from_ref(&product))
             .await
             .unwrap();
         product.id()

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 fn create_deps(stack: &Stack, auth: AuthMode) -> create_product::Deps {
     create_product::Deps {
         products: DynamoProductRepository::new(stack.store()),
+        events: stack.publisher(),
         auth,
         currency: Currency::USD,
     }

@@ -2,7 +2,7 @@
 //! pagination, refusals, and what a search reads as the catalog grows.
 
 use adapters::catalog::{DynamoProductRepository, DynamoProductSearch};
-use domain::catalog::{Product, ProductRepository};
+use domain::catalog::Product;
 
 use integration_tests::{
     Stack, error_fields, event, parts, rejected_fields, request, with_query, with_repeated_param,
@@ -77,7 +77,7 @@ async fn shop(stack: &Stack) -> DynamoProductRepository {
         ),
         inactive,
     ] {
-        repository.create(&p).await.unwrap();
+        repository.import(std::slice::from_ref(&p)).await.unwrap();
     }
     repository
 }

@@ -2,6 +2,7 @@
 
 use adapters::catalog::DynamoProductRepository;
 use adapters::config::AuthMode;
+use adapters::events::EventBridgePublisher;
 use adapters::http::{self, Answer, Fields, JsonObject, Problem};
 use domain::catalog::{CreateProduct, CreateProductInput, create_product};
 use domain::{Currency, SystemClock, Validation};
@@ -10,6 +11,7 @@ use lambda_http::Request;
 adapters::dependencies! {
     pub struct Deps {
         pub products: DynamoProductRepository,
+        pub events: EventBridgePublisher,
         pub auth: AuthMode,
         pub currency: Currency,
     }
@@ -24,12 +26,12 @@ pub async fn handle(request: Request, deps: &Deps) -> Answer {
         deps.currency,
         &SystemClock,
         &deps.products,
+        &deps.events,
     )
     .await?;
-    Ok(http::created(
-        &format!("/products/{}", product.id()),
-        &product,
-    ))
+    let location = format!("/products/{}", product.id());
+    let etag = http::etag(product.version());
+    Ok(http::tagged(http::created(&location, &product), &etag))
 }
 
 fn parse(body: &JsonObject) -> Result<CreateProduct, Problem> {

@@ -1,4 +1,5 @@
-//! `GET /products/{id}` (anyone): one product, active or not.
+//! `GET /products/{id}` (anyone): one product, active or not, with its `ETag`
+//! (`If-None-Match` naming it: 304).
 
 use adapters::catalog::DynamoProductRepository;
 use adapters::http::{self, Answer};
@@ -16,5 +17,9 @@ adapters::dependencies! {
 pub async fn handle(request: Request, deps: &Deps) -> Answer {
     let id = http::path_param(&request, "id", ProductId::parse)?;
     let product = get_product(id, &deps.products).await?;
-    Ok(http::json(StatusCode::OK, &product))
+    let etag = http::etag(product.version());
+    if http::not_modified_since(&request, &etag) {
+        return Ok(http::not_modified(&etag));
+    }
+    Ok(http::tagged(http::json(StatusCode::OK, &product), &etag))
 }

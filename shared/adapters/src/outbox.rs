@@ -144,32 +144,32 @@ impl Outbox for DynamoOutbox {
 /// A repository that stores events with its changes serves the outbox through its store.
 macro_rules! outbox_of {
     ($($repository:ty),*) => {$(
-        impl Outbox for $repository {
+        impl domain::events::Outbox for $repository {
             async fn pending_events(
                 &self,
-                limit: Limit,
-                cursor: Option<&Cursor>,
-            ) -> Result<(Vec<PendingEvent>, Option<Cursor>), Unexpected> {
-                self.outbox().pending_events(limit, cursor).await
+                limit: domain::Limit,
+                cursor: Option<&domain::Cursor>,
+            ) -> Result<(Vec<domain::events::PendingEvent>, Option<domain::Cursor>), domain::Unexpected> {
+                domain::events::Outbox::pending_events(&self.outbox(), limit, cursor).await
             }
 
-            async fn mark_published(&self, events: &[DomainEvent]) -> Result<(), Unexpected> {
-                self.outbox().mark_published(events).await
+            async fn mark_published(
+                &self,
+                events: &[domain::events::DomainEvent],
+            ) -> Result<(), domain::Unexpected> {
+                domain::events::Outbox::mark_published(&self.outbox(), events).await
             }
 
             async fn record_failure(
                 &self,
-                pending: &PendingEvent,
+                pending: &domain::events::PendingEvent,
                 reason: &str,
                 set_aside: bool,
-            ) -> Result<(), Unexpected> {
-                self.outbox().record_failure(pending, reason, set_aside).await
+            ) -> Result<(), domain::Unexpected> {
+                domain::events::Outbox::record_failure(&self.outbox(), pending, reason, set_aside).await
             }
         }
     )*};
 }
 
-outbox_of!(
-    crate::orders::DynamoOrderRepository,
-    crate::catalog::DynamoProductRepository
-);
+pub(crate) use outbox_of;

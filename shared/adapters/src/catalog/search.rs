@@ -10,7 +10,9 @@
 //! price range is a key condition; the other query words (`contains(words, " blu")`) and the
 //! category are filters on the entries; `in_stock` and `active` are checked on the products
 //! themselves, read in one batch per round (their stock changes with every order, so entries
-//! do not copy it). A request makes at most [`MAX_ROUNDS`] rounds of one Query (reading
+//! do not copy it), and so is each entry against its product: an entry whose price, category
+//! or words its product no longer has (a change under way, or one that failed half-way) is
+//! skipped, so search never shows a product by what it no longer is. A request makes at most [`MAX_ROUNDS`] rounds of one Query (reading
 //! `limit + 1` entries) and one BatchGetItem; when filters leave the page short after that,
 //! the page is returned short with a cursor. So what one search reads grows with the page
 //! size, never with the catalog, and pages never repeat or skip: the cursor is the position of
@@ -128,24 +130,28 @@ impl DynamoProductSearch {
                 .store
                 .query_items(&query, read_limit, start.take())
                 .await?;
-            let ids = entries
+            let decoded = entries
                 .iter()
-                .map(|item| decode::<SearchEntry>(item.clone()).map(|e| e.doc.product_id))
+                .map(|item| decode::<SearchEntry>(item.clone()).map(|e| e.doc))
                 .collect::<Result<Vec<_>, _>>()?;
+            let ids: Vec<ProductId> = decoded.iter().map(|e| e.product_id).collect();
             let keys: Vec<Key> = ids.iter().map(product_key).collect();
-            let mut products: HashMap<ProductId, Product> = self
+            let products: HashMap<ProductId, Product> = self
                 .store
                 .batch_get::<Product>(&keys)
                 .await?
                 .into_iter()
                 .map(|v| (v.doc.id(), v.doc))
                 .collect();
-            for (id, entry) in ids.iter().zip(entries) {
-                let Some(product) = products.remove(id) else {
+            for ((id, decoded), entry) in ids.iter().zip(&decoded).zip(entries) {
+                let Some(product) = products.get(id) else {
                     continue; // an entry whose product is gone: skip it
                 };
-                if product.is_active() && (!criteria.in_stock || product.stock().units() > 0) {
-                    found.push((product, entry));
+                // An entry that no longer (or not yet) says what its product is: skip it.
+                if decoded.is_current_for(product)
+                    && (!criteria.in_stock || product.stock().units() > 0)
+                {
+                    found.push((product.clone(), entry));
                 }
             }
             if found.len() > page_size {

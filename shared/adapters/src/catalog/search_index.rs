@@ -61,19 +61,35 @@ pub(crate) fn term_partition(prefix: &str) -> String {
     format!("SEARCH#TERM#{prefix}")
 }
 
+impl SearchEntry {
+    /// Whether this entry still says what the product is: an update writes the entries that
+    /// are new (a new price, new words) just before the product itself, and the search must
+    /// not show a product through an entry its product does not match (yet, or any more).
+    pub(crate) fn is_current_for(&self, product: &Product) -> bool {
+        product.is_active()
+            && self.price_cents == cents(product.price().money())
+            && &self.category == product.category()
+            && self.words == word_list(product)
+    }
+}
+
+fn word_list(product: &Product) -> String {
+    format!(" {} ", product_words(product).join(" "))
+}
+
 /// The entries a product is found through; none for an inactive product.
 pub(crate) fn entries_for(product: &Product) -> Vec<SearchEntry> {
     if !product.is_active() {
         return Vec::new();
     }
     let words = product_words(product);
-    let word_list = format!(" {} ", words.join(" "));
+    let list = word_list(product);
     let entry = |partition: String| SearchEntry {
         partition,
         product_id: product.id(),
         price_cents: cents(product.price().money()),
         category: product.category().clone(),
-        words: word_list.clone(),
+        words: list.clone(),
     };
     let mut entries = vec![
         entry(browse_partition(None)),

@@ -2,7 +2,9 @@
 
 use super::problem::Problem;
 use domain::FieldError;
-use domain::catalog::{CreateProductError, GetProductError, SearchError};
+use domain::catalog::{
+    ChangeRefused, CreateProductError, GetProductError, SearchError, UpdateProductError,
+};
 use domain::monitoring::{
     AlertError, ChangeChartError, CreateAlertError, CreateChartError, GetChartError,
     ListAlertsError, ListChartsError, MuteAlertError, RecordPointsError,
@@ -50,6 +52,7 @@ macro_rules! problems {
 problems! {
     CreateProductError { Forbidden => Problem::forbidden, DuplicateName => Problem::conflict }
     GetProductError { NotFound => Problem::not_found }
+
     SearchError { InvalidCursor => invalid_cursor }
     CreateOrderError { KeyReused => Problem::unprocessable, InFlight => Problem::conflict }
     GetOrderError { NotFound => Problem::not_found }
@@ -84,6 +87,28 @@ problems! {
         AlertNotFound => Problem::not_found,
         VersionMismatch => Problem::precondition_failed,
         Contended => busy,
+    }
+}
+
+/// A change refused by the catalog's rules names what the client needs: a price falling too
+/// far is a 422 with the current price, a stock leaving its bounds a 409 with the stock left.
+impl From<UpdateProductError> for Problem {
+    fn from(error: UpdateProductError) -> Self {
+        let detail = error.to_string();
+        match &error {
+            UpdateProductError::Forbidden => Problem::forbidden(detail),
+            UpdateProductError::NotFound(_) => Problem::not_found(detail),
+            UpdateProductError::VersionMismatch(_) => Problem::precondition_failed(detail),
+            UpdateProductError::Refused(ChangeRefused::PriceDrop { current }) => {
+                Problem::unprocessable(detail).with("current_price", serde_json::json!(current))
+            }
+            UpdateProductError::Refused(ChangeRefused::StockOutOfRange { left }) => {
+                Problem::conflict(detail).with("stock", serde_json::json!(left))
+            }
+            UpdateProductError::DuplicateName(_) => Problem::conflict(detail),
+            UpdateProductError::Contended => Problem::busy(),
+            UpdateProductError::Unexpected(_) => Problem::unexpected(&error),
+        }
     }
 }
 

@@ -39,3 +39,5 @@ impl DynamoOrderRepository {
         crate::outbox::DynamoOutbox::new(self.store.clone())
     }
 }
+
+crate::outbox::outbox_of!(DynamoOrderRepository);

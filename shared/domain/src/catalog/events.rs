@@ -3,6 +3,7 @@
 //! causes none.
 
 use super::product::Product;
+use super::values::FieldChange;
 use crate::{EventId, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -22,13 +23,6 @@ impl ProductEventKind {
             ProductEventKind::ProductUpdated => "ProductUpdated",
         }
     }
-}
-
-/// A field's value before and after a change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldChange {
-    pub old: serde_json::Value,
-    pub new: serde_json::Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

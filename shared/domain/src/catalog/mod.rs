@@ -13,7 +13,7 @@ mod values;
 pub use command::{
     CreateProduct, CreateProductInput, MAX_STOCK_CHANGE, ProductChange, ProductChangeInput,
 };
-pub use events::{EVENT_SOURCE, FieldChange, ProductEvent, ProductEventKind};
+pub use events::{EVENT_SOURCE, ProductEvent, ProductEventKind};
 pub use ports::{
     CreateProductRefused, ProductRepository, ProductSearch, SearchFailed, UpdateOutcome,
 };
@@ -23,7 +23,7 @@ pub use use_cases::{
     CreateProductError, GetProductError, SearchError, UpdateProductError, create_product,
     get_product, search_products, update_product,
 };
-pub use values::{InvalidStock, ProductDescription, ProductName, Stock};
+pub use values::{FieldChange, InvalidStock, ProductDescription, ProductName, Stock};
 
 #[cfg(test)]
 mod tests;

@@ -1,8 +1,7 @@
 //! The [`Product`] aggregate and its value objects.
 
 use super::command::{CreateProduct, ProductChange};
-use super::events::FieldChange;
-use super::values::{ProductDescription, ProductName, Stock};
+use super::values::{FieldChange, ProductDescription, ProductName, Stock};
 use crate::version::first_version;
 use crate::{Currency, Price, ProductId, Slug, Timestamp};
 use serde::{Deserialize, Serialize};

@@ -56,6 +56,13 @@ impl From<Stock> for i64 {
     }
 }
 
+/// A field's value before and after a change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub old: serde_json::Value,
+    pub new: serde_json::Value,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,4 @@
-use super::orders::OutboxEntry;
-use super::support::{Broken, broken, lock};
+use super::support::{Broken, OutboxEntry, broken, lock};
 use crate::catalog::{
     CreateProductRefused, Product, ProductEvent, ProductRepository, ProductSearch, SearchCriteria,
     SearchFailed, UpdateOutcome, search,

@@ -1,4 +1,4 @@
-use super::support::{Broken, Failures, broken, lock};
+use super::support::{Broken, Failures, OutboxEntry, broken, lock};
 use crate::catalog::{Product, ProductRepository};
 use crate::events::{DomainEvent, PendingEvent, Rejected};
 use crate::fakes::InMemoryProducts;
@@ -18,29 +18,6 @@ type KeyRecords = HashMap<(CustomerId, IdempotencyKey), (String, KeyRecord, u64)
 enum KeyRecord {
     InFlight { lease_until: Timestamp },
     Completed(Outcome),
-}
-
-#[derive(Debug, Clone)]
-pub(super) struct OutboxEntry {
-    event: DomainEvent,
-    failures: u32,
-    set_aside: bool,
-    last_error: Option<String>,
-}
-
-impl OutboxEntry {
-    pub(super) fn event(&self) -> DomainEvent {
-        self.event.clone()
-    }
-
-    pub(super) fn new(event: impl Into<DomainEvent>) -> Self {
-        Self {
-            event: event.into(),
-            failures: 0,
-            set_aside: false,
-            last_error: None,
-        }
-    }
 }
 
 /// Orders, idempotency keys, the outbox and the catalog's stock, with the rules of the real

@@ -1,5 +1,6 @@
-//! What the fakes share: a fixed clock, a broken store, failures on demand.
+//! What the fakes share: a fixed clock, a broken store, failures on demand, an outbox entry.
 
+use crate::events::DomainEvent;
 use crate::{Clock, Timestamp, Unexpected};
 use std::collections::HashSet;
 use std::sync::{Mutex, MutexGuard};
@@ -69,4 +70,28 @@ impl Failures {
 /// A poisoned lock only means another test thread panicked: its data is still usable.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// An event in a fake outbox.
+#[derive(Debug, Clone)]
+pub(crate) struct OutboxEntry {
+    pub(crate) event: DomainEvent,
+    pub(crate) failures: u32,
+    pub(crate) set_aside: bool,
+    pub(crate) last_error: Option<String>,
+}
+
+impl OutboxEntry {
+    pub(crate) fn event(&self) -> DomainEvent {
+        self.event.clone()
+    }
+
+    pub(crate) fn new(event: impl Into<DomainEvent>) -> Self {
+        Self {
+            event: event.into(),
+            failures: 0,
+            set_aside: false,
+            last_error: None,
+        }
+    }
 }
