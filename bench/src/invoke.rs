@@ -126,6 +126,48 @@ pub async fn invoke_in_process(
                 _ => delete_alert::handle(request, &deps).await,
             })
         }
+        "list-orders" => http(
+            list_orders::handle(
+                request(&event),
+                &list_orders::Deps {
+                    orders: DynamoOrderRepository::new(store),
+                    auth: jwt,
+                },
+            )
+            .await,
+        ),
+        "ship-order" => http(
+            ship_order::handle(
+                request(&event),
+                &ship_order::Deps {
+                    orders: DynamoOrderRepository::new(store),
+                    events: stack.publisher(),
+                    auth: jwt,
+                },
+            )
+            .await,
+        ),
+        "deliver-order" => http(
+            deliver_order::handle(
+                request(&event),
+                &deliver_order::Deps {
+                    orders: DynamoOrderRepository::new(store),
+                    events: stack.publisher(),
+                    auth: jwt,
+                },
+            )
+            .await,
+        ),
+        "notify-customer" => {
+            let deps = notify_customer::Deps {
+                orders: DynamoOrderRepository::new(store),
+                mailer: stack.order_mailer(),
+            };
+            let told = notify_customer::handle(Invocation::with_timeout(event, 10), &deps)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            Ok(serde_json::to_value(told)?)
+        }
         "publish-events" => {
             let deps = publish_events::Deps {
                 orders: DynamoOrderRepository::new(store),

@@ -75,6 +75,7 @@ async fn main() -> Result<()> {
         "bench-search-1k",
         "bench-search-20k",
         "bench-orders",
+        "bench-history",
         "bench-charts",
         "bench-fleet-a",
         "bench-fleet-b",
@@ -110,6 +111,9 @@ async fn main() -> Result<()> {
     DynamoProductRepository::new(stack.store("bench-orders"))
         .import(&stocked)
         .await?;
+    // One customer with 10 orders, one with 1,000: a page of either reads the same.
+    stack::seed_orders(&stack, "bench-history", "bench-few", 10, &stocked[0]).await?;
+    stack::seed_orders(&stack, "bench-history", "bench-many", 1_000, &stocked[0]).await?;
     seed_fleet(&stack, "bench-fleet-a").await?;
     seed_fleet(&stack, "bench-fleet-b").await?;
 

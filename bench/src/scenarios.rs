@@ -3,7 +3,7 @@
 
 use crate::COST_SAMPLES;
 use crate::invoke::invoke_in_process;
-use crate::stack::{Stack, now, with_claims};
+use crate::stack::{Stack, as_customer, now, with_claims};
 use anyhow::{Context, Result};
 use domain::catalog::Product;
 use integration_tests::{event, with_body, with_path_param, with_query};
@@ -60,6 +60,25 @@ pub async fn prepare(
                 .context("an order id")?
                 .to_owned(),
         );
+    }
+    // Each ship-order call ships an order of its own, then deliver-order delivers it.
+    let mut to_ship = Vec::new();
+    let mut placed_order = Value::Null;
+    for i in 0..(warm + 1 + COST_SAMPLES) {
+        let made = invoke_in_process(
+            stack,
+            "create-order",
+            "bench-orders",
+            order_event(&one_line, format!("ship-{i}")),
+        )
+        .await?;
+        to_ship.push(
+            made["body"]["id"]
+                .as_str()
+                .context("an order id")?
+                .to_owned(),
+        );
+        placed_order = made["body"].clone();
     }
     let chart_event = with_claims(event("create-chart.json"));
     let mut charts = Vec::new();
@@ -129,6 +148,7 @@ pub async fn prepare(
     let _ = stack.meter.take();
 
     let product_id = small[0].id().to_string();
+    let update_id = small[1].id().to_string();
     let search = |q: Vec<(&'static str, &'static str)>| {
         move |_: usize| with_query(event("search-products.json"), &q)
     };
@@ -229,6 +249,109 @@ pub async fn prepare(
                     &format!("/orders/{id}/cancel"),
                 ))
             })
+        },
+        scenario(
+            "update-product, stock_change",
+            "update-product",
+            "bench-search-1k",
+            {
+                let id = update_id.clone();
+                move |_| {
+                    let e = with_claims(with_path_param(
+                        event("update-product.json"),
+                        "id",
+                        &id,
+                        &format!("/products/{id}"),
+                    ));
+                    let mut e = with_body(e, &json!({"stock_change": 1}));
+                    e["headers"].as_object_mut().map(|h| h.remove("if-match"));
+                    e
+                }
+            },
+        ),
+        scenario(
+            "update-product, new words (search entries rewritten)",
+            "update-product",
+            "bench-search-1k",
+            {
+                let id = update_id.clone();
+                move |i| {
+                    let e = with_claims(with_path_param(
+                        event("update-product.json"),
+                        "id",
+                        &id,
+                        &format!("/products/{id}"),
+                    ));
+                    let words = if i % 2 == 0 {
+                        "Soft cotton"
+                    } else {
+                        "Brushed linen"
+                    };
+                    let mut e = with_body(e, &json!({ "description": words }));
+                    e["headers"].as_object_mut().map(|h| h.remove("if-match"));
+                    e
+                }
+            },
+        ),
+        scenario(
+            "list-orders, a page of 20 of 10 orders",
+            "list-orders",
+            "bench-history",
+            |_| {
+                as_customer(
+                    with_query(event("list-orders.json"), &[("limit", "20")]),
+                    "bench-few",
+                )
+            },
+        ),
+        scenario(
+            "list-orders, a page of 20 of 1,000 orders",
+            "list-orders",
+            "bench-history",
+            |_| {
+                as_customer(
+                    with_query(event("list-orders.json"), &[("limit", "20")]),
+                    "bench-many",
+                )
+            },
+        ),
+        {
+            let orders = to_ship.clone();
+            scenario("ship-order", "ship-order", "bench-orders", move |i| {
+                let id = &orders[i % orders.len()];
+                with_claims(with_path_param(
+                    event("ship-order.json"),
+                    "id",
+                    id,
+                    &format!("/orders/{id}/ship"),
+                ))
+            })
+        },
+        {
+            let orders = to_ship.clone();
+            scenario("deliver-order", "deliver-order", "bench-orders", move |i| {
+                let id = &orders[i % orders.len()];
+                with_claims(with_path_param(
+                    event("deliver-order.json"),
+                    "id",
+                    id,
+                    &format!("/orders/{id}/deliver"),
+                ))
+            })
+        },
+        {
+            let order = placed_order.clone();
+            scenario(
+                "notify-customer, one e-mail",
+                "notify-customer",
+                "bench-orders",
+                move |_| {
+                    let mut e = event("notify-customer.json");
+                    e["detail"] = order.clone();
+                    e["detail"]["event_id"] = json!(uuid::Uuid::now_v7().to_string());
+                    e
+                },
+            )
         },
         scenario(
             "publish-events (empty outbox)",

@@ -4,7 +4,7 @@
 use crate::{ALERTS_PER_CHART, FLEET_CHARTS};
 use adapters::config::SdkConfig;
 use adapters::events::EventBridgePublisher;
-use adapters::mail::SesMailer;
+use adapters::mail::{OrderMailer, SesMailer};
 use adapters::store::DocumentStore;
 use anyhow::Result;
 use domain::Timestamp;
@@ -75,12 +75,18 @@ impl Stack {
         self.mailer.clone()
     }
 
+    /// Customers' order e-mails, from the same verified sender as the reports.
+    pub fn order_mailer(&self) -> OrderMailer {
+        OrderMailer::new(aws_sdk_sesv2::Client::new(&self.aws), &self.sender)
+    }
+
     pub fn env_for(&self, table: &str) -> Vec<(String, String)> {
         let mut env = self.base_env.clone();
         env.extend([
             ("TABLE_NAME".to_owned(), table.to_owned()),
             ("EVENT_BUS_NAME".to_owned(), self.bus.clone()),
             ("REPORT_SENDER".to_owned(), self.sender.clone()),
+            ("NOTIFY_SENDER".to_owned(), self.sender.clone()),
             ("CURRENCY".to_owned(), "USD".to_owned()),
         ]);
         env
@@ -142,12 +148,51 @@ pub async fn seed_fleet(stack: &Stack, table: &str) -> Result<()> {
     Ok(())
 }
 
-/// One use case: a function, the table it runs on, and its events (the first, then warm).
-pub fn claims() -> Value {
-    json!({"sub": "bench-customer", "email": "bench@example.com", "cognito:groups": "[admin]"})
+/// The event from the bench's customer (an admin: it also ships orders and changes products).
+pub fn with_claims(event: Value) -> Value {
+    as_customer(event, "bench-customer")
 }
 
-pub fn with_claims(mut event: Value) -> Value {
-    event["requestContext"]["authorizer"] = json!({"jwt": {"claims": claims(), "scopes": null}});
+/// The event from another customer (an admin too, as the bench's).
+pub fn as_customer(mut event: Value, sub: &str) -> Value {
+    let claims =
+        json!({"sub": sub, "email": format!("{sub}@example.com"), "cognito:groups": "[admin]"});
+    event["requestContext"]["authorizer"] = json!({"jwt": {"claims": claims, "scopes": null}});
     event
+}
+
+/// `count` orders of `customer`'s, stored as create-order stores them but in one batch (the
+/// history list-orders pages through; moto copies a whole table for every transaction, so
+/// placing them one by one would take minutes).
+pub async fn seed_orders(
+    stack: &Stack,
+    table: &str,
+    customer: &str,
+    count: usize,
+    product: &Product,
+) -> Result<()> {
+    use domain::order::{CreateOrder, LineInput, Order};
+    let id = product.id().to_string();
+    let lines = [LineInput {
+        product_id: Some(&id),
+        quantity: Some(1),
+    }];
+    let mut validation = domain::Validation::new();
+    let command = CreateOrder::parse(Some(&lines), &mut validation)
+        .ok_or_else(|| anyhow::anyhow!("a one-line order"))?;
+    let mut items = Vec::with_capacity(count);
+    for _ in 0..count {
+        let (order, _) = Order::place(
+            domain::CustomerId::parse(customer)?,
+            None,
+            command.lines(),
+            std::slice::from_ref(product),
+            domain::Currency::USD,
+            now(),
+        )
+        .map_err(|refusal| anyhow::anyhow!("{refusal}"))?;
+        items.push(adapters::store::new_item(&order)?);
+    }
+    stack.store(table).batch_put(items).await?;
+    Ok(())
 }
