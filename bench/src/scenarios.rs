@@ -156,10 +156,18 @@ pub async fn prepare(
     let alert_chart_ids = charts[3 + COST_SAMPLES..charts.len() - calls].to_vec();
     // Each delete-chart call deletes a chart of its own; each delete-alert call an alert.
     let doomed_charts = charts[charts.len() - calls..].to_vec();
+    // delete-chart takes the doomed charts (and their alerts) with it: the doomed alerts are
+    // on charts of their own.
     let mut doomed_alerts = Vec::new();
-    for chart in &doomed_charts {
+    for _ in 0..calls {
         let made =
-            invoke_in_process(stack, "create-alert", "bench-charts", alert_event(chart)).await?;
+            invoke_in_process(stack, "create-chart", "bench-charts", chart_event.clone()).await?;
+        let chart = made["body"]["id"]
+            .as_str()
+            .context("a chart id")?
+            .to_owned();
+        let made =
+            invoke_in_process(stack, "create-alert", "bench-charts", alert_event(&chart)).await?;
         doomed_alerts.push(
             made["body"]["id"]
                 .as_str()

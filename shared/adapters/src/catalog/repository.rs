@@ -15,7 +15,8 @@
 //! show nothing yet. Then one transaction writes the product (its own fields only: the stock
 //! orders take is left alone unless the change is to the stock, and then it is applied only
 //! over the stock it was judged on), frees the old name and claims the new one, rewrites the
-//! entries whose keys stay, deletes those whose keys went, and stores the event. If that
+//! entries whose keys stay but whose words or category changed, deletes those whose keys
+//! went, and stores the event. If that
 //! transaction fails, the entries put first are removed again (they were never shown).
 
 use super::keys::{ProductNameClaim, product_key};
@@ -151,6 +152,8 @@ impl ProductRepository for DynamoProductRepository {
         let new_keys: HashSet<Key> = new.iter().map(SearchEntry::key).collect();
         let (kept, fresh): (Vec<&SearchEntry>, Vec<&SearchEntry>) =
             new.iter().partition(|e| old_keys.contains(&e.key()));
+        // An entry that says the same as before (a stock change, say) is not written again.
+        let changed: Vec<&SearchEntry> = kept.into_iter().filter(|e| !old.contains(e)).collect();
         let fresh_items = fresh
             .iter()
             .map(|e| new_item(*e))
@@ -171,7 +174,7 @@ impl ProductRepository for DynamoProductRepository {
             )?);
             writes.push(Write::create(&ProductNameClaim::of(after), table)?);
         }
-        for entry in &kept {
+        for entry in &changed {
             writes.push(Write::update(
                 Update::new(
                     entry.key(),
