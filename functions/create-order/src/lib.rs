@@ -3,9 +3,11 @@
 use adapters::config::AuthMode;
 use adapters::events::EventBridgePublisher;
 use adapters::http::{self, Answer, Fields, JsonObject, Problem};
+use adapters::metrics;
 use adapters::orders::DynamoOrderRepository;
 use domain::order::{
-    CreateOrder, IdempotencyKey, InvalidIdempotencyKey, LineInput, MAX_LINES, Outcome, create_order,
+    CreateOrder, IdempotencyKey, InvalidIdempotencyKey, LineInput, MAX_LINES, OrderRefusal,
+    Outcome, create_order,
 };
 use domain::{Currency, SystemClock, Validation};
 use lambda_http::Request;
@@ -34,6 +36,7 @@ pub async fn handle(request: Request, deps: &Deps) -> Answer {
         &deps.events,
     )
     .await?;
+    count_outcome(&answer.outcome, answer.replayed);
     let mut response = match answer.outcome {
         Outcome::Placed(order) => http::created(&format!("/orders/{}", order.id()), &order),
         Outcome::Refused(refusal) => Problem::from(refusal).into_response(),
@@ -44,6 +47,23 @@ pub async fn handle(request: Request, deps: &Deps) -> Answer {
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     Ok(response)
+}
+
+/// Orders placed, refused (by reason) and replayed, as metrics.
+fn count_outcome(outcome: &Outcome, replayed: bool) {
+    if replayed {
+        return metrics::count("IdempotentReplays", 1, None);
+    }
+    match outcome {
+        Outcome::Placed(_) => metrics::count("OrdersPlaced", 1, None),
+        Outcome::Refused(refusal) => {
+            let reason = match refusal {
+                OrderRefusal::UnknownProducts { .. } => "unknown_products",
+                OrderRefusal::InsufficientStock { .. } => "insufficient_stock",
+            };
+            metrics::count("OrdersRefused", 1, Some(("reason", reason)));
+        }
+    }
 }
 
 const KEY_HEADER: &str = "idempotency-key";

@@ -30,6 +30,7 @@ pub async fn handle(request: Request, deps: &Deps) -> Answer {
     )
     .await?;
     let location = format!("/products/{}", product.id());
+    adapters::metrics::count("ProductsChanged", 1, None);
     let etag = http::etag(product.version());
     Ok(http::tagged(http::created(&location, &product), &etag))
 }

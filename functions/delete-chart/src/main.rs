@@ -1,4 +1,4 @@
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    adapters::lambda::serve_http(delete_chart::handle).await
+    adapters::lambda::serve_http(env!("CARGO_PKG_NAME"), delete_chart::handle).await
 }

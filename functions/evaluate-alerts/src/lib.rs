@@ -15,6 +15,7 @@
 use adapters::config::{ConfigError, SdkConfig};
 use adapters::lambda::{FromEnv, Invocation};
 use adapters::mail::SesMailer;
+use adapters::metrics::{self, Unit};
 use adapters::monitoring::DynamoMonitoringRepository;
 use domain::monitoring::{SHARDS, Scope, Tick, TickSummary, evaluate_alerts};
 use domain::{Causes, ChartId, Timestamp};
@@ -134,6 +135,20 @@ pub async fn handle(invocation: Invocation, deps: &Deps) -> Result<TickSummary, 
         tracing::error!(error = %cause, tick = %tick.id, "evaluation failed");
         EvaluateError::Transient(cause)
     })?;
+    metrics::record(
+        &[
+            ("ChartsEvaluated", summary.charts as f64, Unit::Count),
+            ("AlertsEvaluated", summary.alerts as f64, Unit::Count),
+            ("AlertsFiring", summary.firing as f64, Unit::Count),
+            ("ReportsSent", summary.reports_sent as f64, Unit::Count),
+            (
+                "ReportsFailed",
+                summary.failed_charts.len() as f64,
+                Unit::Count,
+            ),
+        ],
+        None,
+    );
     tracing::info!(
         tick = %tick.id,
         charts = summary.charts,

@@ -82,6 +82,9 @@ pub async fn handle(invocation: Invocation, deps: &Deps) -> Result<Notified, Not
             }
             NotifyFailure::Transient(cause)
         })?;
+    if told == Notified::Sent {
+        adapters::metrics::count("EmailsSent", 1, None);
+    }
     tracing::info!(event_id = %event.event_id, order_id = %event.order.id(), outcome = ?told, "customer notified");
     Ok(told)
 }

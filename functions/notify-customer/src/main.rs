@@ -1,4 +1,4 @@
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    adapters::lambda::serve_events(notify_customer::handle).await
+    adapters::lambda::serve_events(env!("CARGO_PKG_NAME"), notify_customer::handle).await
 }

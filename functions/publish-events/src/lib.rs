@@ -5,6 +5,7 @@
 
 use adapters::events::EventBridgePublisher;
 use adapters::lambda::Invocation;
+use adapters::metrics::{self, Unit};
 use adapters::orders::DynamoOrderRepository;
 use domain::order::{SweepSummary, publish_pending_events};
 use domain::{Causes, SystemClock};
@@ -29,6 +30,20 @@ pub async fn handle(invocation: Invocation, deps: &Deps) -> Result<SweepSummary,
             tracing::error!(error = %cause, "outbox sweep failed");
             cause
         })?;
+    metrics::record(
+        &[
+            ("EventsPublished", summary.published as f64, Unit::Count),
+            ("EventsRefused", summary.failed as f64, Unit::Count),
+            ("EventsSetAside", summary.set_aside as f64, Unit::Count),
+            ("OutboxBacklog", summary.backlog as f64, Unit::Count),
+            (
+                "OutboxOldestAgeSeconds",
+                summary.oldest_pending_seconds.unwrap_or(0) as f64,
+                Unit::Seconds,
+            ),
+        ],
+        None,
+    );
     tracing::info!(
         published = summary.published,
         failed = summary.failed,

@@ -3,5 +3,5 @@
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    adapters::lambda::serve_events(publish_events::handle).await
+    adapters::lambda::serve_events(env!("CARGO_PKG_NAME"), publish_events::handle).await
 }

@@ -35,6 +35,7 @@ pub async fn handle(request: Request, deps: &Deps) -> Answer {
         &deps.events,
     )
     .await?;
+    adapters::metrics::count("ProductsChanged", 1, None);
     let etag = http::etag(product.version());
     Ok(http::tagged(http::json(StatusCode::OK, &product), &etag))
 }

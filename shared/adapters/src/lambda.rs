@@ -7,6 +7,7 @@ use crate::config::{self, AuthMode, ConfigError, SdkConfig};
 use crate::events::EventBridgePublisher;
 use crate::http::{Answer, respond};
 use crate::mail::{OrderMailer, SesMailer};
+use crate::metrics;
 use crate::monitoring::DynamoMonitoringRepository;
 use crate::orders::DynamoOrderRepository;
 use crate::store::DocumentStore;
@@ -54,24 +55,69 @@ macro_rules! dependencies {
 
 /// Logs, then the dependencies, built once and kept for the life of the process (hence
 /// leaked: the runtime borrows them into every invocation).
-async fn start<D: FromEnv + 'static>() -> Result<&'static D, Error> {
-    lambda_http::tracing::init_default_subscriber();
+async fn start<D: FromEnv + 'static>(function: &str) -> Result<&'static D, Error> {
+    init_logs();
+    metrics::start(function);
     let aws = config::aws().await?;
-    Ok(Box::leak(Box::new(D::from_env(&aws)?)))
+    let deps = Box::leak(Box::new(D::from_env(&aws)?));
+    metrics::count("ColdStart", 1, None);
+    Ok(deps)
+}
+
+/// Lambda's log controls (`AWS_LAMBDA_LOG_FORMAT`, `AWS_LAMBDA_LOG_LEVEL`), never colour
+/// codes; in JSON each line carries the invocation's span: its `requestId` and `xrayTraceId`.
+fn init_logs() {
+    use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::filter::LevelFilter;
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .ok()
+        .and_then(|l| l.parse::<LevelFilter>().ok())
+        .unwrap_or(LevelFilter::INFO);
+    let logs = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_target(false)
+        .without_time()
+        .with_env_filter(
+            EnvFilter::builder()
+                .with_default_directive(level.into())
+                .from_env_lossy(),
+        );
+    let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let _ = if json {
+        logs.json().with_current_span(true).try_init()
+    } else {
+        logs.try_init()
+    };
+}
+
+/// The class of an answer's status (`2xx`, `4xx`, `5xx`), a metric's dimension.
+fn status_class(status: u16) -> &'static str {
+    match status {
+        500.. => "5xx",
+        400..=499 => "4xx",
+        300..=399 => "3xx",
+        _ => "2xx",
+    }
 }
 
 /// Runs an HTTP function (API Gateway HTTP API, payload 2.0): every request through
 /// `handler`, whose problems become RFC 9457 responses.
-pub async fn serve_http<D, F, Fut>(handler: F) -> Result<(), Error>
+pub async fn serve_http<D, F, Fut>(function: &str, handler: F) -> Result<(), Error>
 where
     D: FromEnv + Sync + 'static,
     F: Fn(Request, &'static D) -> Fut,
     Fut: Future<Output = Answer> + Send,
 {
-    let deps = start::<D>().await?;
+    let deps = start::<D>(function).await?;
     lambda_http::run(service_fn(|request| {
         let answer = handler(request, deps);
-        async move { Ok::<_, Error>(respond(answer.await)) }
+        async move {
+            let response = respond(answer.await);
+            let class = status_class(response.status().as_u16());
+            metrics::count("Responses", 1, Some(("status_class", class)));
+            Ok::<_, Error>(response)
+        }
     }))
     .await
 }
@@ -97,7 +143,7 @@ impl Invocation {
 
 /// Runs a function invoked with events (EventBridge schedules and rules): each event
 /// through `handler`; its error fails the invocation, so the invoker retries.
-pub async fn serve_events<D, F, Fut, T, E>(handler: F) -> Result<(), Error>
+pub async fn serve_events<D, F, Fut, T, E>(function: &str, handler: F) -> Result<(), Error>
 where
     D: FromEnv + 'static,
     F: Fn(Invocation, &'static D) -> Fut,
@@ -105,7 +151,7 @@ where
     T: Serialize,
     E: Into<Diagnostic> + std::fmt::Debug,
 {
-    let deps = start::<D>().await?;
+    let deps = start::<D>(function).await?;
     lambda_runtime::run(lambda_runtime::service_fn(|event: LambdaEvent<Value>| {
         let deadline = i64::try_from(event.context.deadline)
             .ok()

@@ -19,6 +19,7 @@ pub mod events;
 pub mod http;
 pub mod lambda;
 pub mod mail;
+pub mod metrics;
 pub mod monitoring;
 pub mod orders;
 pub mod outbox;

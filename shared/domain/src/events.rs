@@ -144,6 +144,11 @@ pub struct SweepSummary {
     pub set_aside: usize,
     /// Whether the sweep stopped at its deadline with events possibly left.
     pub stopped_early: bool,
+    /// Events still pending after the sweep (counted up to [`SWEEP_PAGE`]).
+    pub backlog: usize,
+    /// How long the oldest of them has waited; `None` when none is left (or it could not be
+    /// read, which is logged).
+    pub oldest_pending_seconds: Option<i64>,
 }
 
 /// Sweeps that may fail to publish an event before it is set aside, so that one event the
@@ -173,9 +178,39 @@ pub async fn publish_pending_events(
     outbox: &impl Outbox,
     events: &impl EventPublisher,
 ) -> Result<SweepSummary, PublishEventsError> {
+    let mut summary = sweep(until, clock, outbox, events).await?;
+    // What is left, for the operator's backlog and age figures.
+    match outbox.pending_events(page_size(), None).await {
+        Ok((left, _)) => {
+            summary.backlog = left.len();
+            summary.oldest_pending_seconds = left.first().map(|p| {
+                clock
+                    .now()
+                    .elapsed_since(p.event.occurred_at())
+                    .whole_seconds()
+            });
+        }
+        Err(error) => tracing::warn!(
+            error = %Causes(error.as_ref()),
+            "could not read the outbox's backlog after the sweep"
+        ),
+    }
+    Ok(summary)
+}
+
+fn page_size() -> Limit {
+    Limit::new(SWEEP_PAGE).unwrap_or(Limit::DEFAULT)
+}
+
+async fn sweep(
+    until: Timestamp,
+    clock: &impl Clock,
+    outbox: &impl Outbox,
+    events: &impl EventPublisher,
+) -> Result<SweepSummary, PublishEventsError> {
     let mut summary = SweepSummary::default();
     let mut cursor = None;
-    let page_size = Limit::new(SWEEP_PAGE).unwrap_or(Limit::DEFAULT);
+    let page_size = page_size();
     loop {
         if clock.now() >= until {
             summary.stopped_early = true;

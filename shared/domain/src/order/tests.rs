@@ -181,9 +181,15 @@ async fn an_event_the_bus_refuses_does_not_hold_back_the_others_and_is_set_aside
         let summary = sweep(&store, &events).await.unwrap();
         let expected_published = if sweep_number == 1 { 24 } else { 0 };
         assert_eq!((summary.published, summary.failed), (expected_published, 1));
+        assert_eq!(
+            (summary.backlog, summary.oldest_pending_seconds),
+            (1, Some(0)),
+            "the refused event is what is left, placed at the clock's time"
+        );
     }
     let last = sweep(&store, &events).await.unwrap();
     assert_eq!((last.failed, last.set_aside), (0, 1));
+    assert_eq!((last.backlog, last.oldest_pending_seconds), (0, None));
     assert!(
         store.outbox().is_empty(),
         "the refused event is no longer pending"
