@@ -8,6 +8,9 @@ SHELL := bash
 VENV := .venv
 # The stamp changes whenever the pinned requirements do, so `make` reinstalls them.
 TOOLS := $(VENV)/.installed-$(shell cat infra/requirements.txt infra/requirements.lock | sha256sum | cut -c1-12)
+# checkov in a venv of its own: its pins conflict with the SAM CLI's.
+CHECKOV_VENV := .venv-checkov
+CHECKOV := $(CHECKOV_VENV)/.installed-$(shell cat infra/checkov.txt infra/checkov.lock | sha256sum | cut -c1-12)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
@@ -20,7 +23,7 @@ DYNOXIDE := .tools/.dynoxide-$(DYNOXIDE_VERSION)
 # The local stack of `make dev`: a fixed port so the README's commands work as printed.
 DEV_MOTO_PORT ?= 4566
 
-.PHONY: help tools dev package deploy bench test test-rust test-contract check-template check-openapi lint clean
+.PHONY: help tools dev package deploy bench test test-rust test-contract check-template check-security check-openapi lint clean
 
 help:
 	@echo "make dev    run the local stack and serve the API on http://127.0.0.1:9000"
@@ -38,6 +41,13 @@ $(TOOLS): infra/requirements.txt infra/requirements.lock
 	  -r infra/requirements.txt -c infra/requirements.lock
 	touch $@
 
+$(CHECKOV): infra/checkov.txt infra/checkov.lock
+	rm -f $(CHECKOV_VENV)/.installed-*
+	python3 -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check \
+	  -r infra/checkov.txt -c infra/checkov.lock
+	touch $@
+
 $(DYNOXIDE):
 	rm -f .tools/.dynoxide-*
 	cargo install --quiet --locked --root .tools --version $(DYNOXIDE_VERSION) \
@@ -48,7 +58,7 @@ dev: tools
 	cargo build --workspace --bins
 	infra/with-moto.sh --port $(DEV_MOTO_PORT) infra/dev.sh
 
-test: tools check-template check-openapi test-rust test-contract
+test: tools check-template check-security check-openapi test-rust test-contract
 
 # Every test against moto, then the store's and the functions' again with DynamoDB served by
 # dynoxide (stricter, checked against real DynamoDB by a public conformance suite).
@@ -60,6 +70,10 @@ test-rust: tools $(DYNOXIDE)
 check-template: tools
 	cfn-lint template.yaml
 	sam validate --lint --region us-east-1 --template template.yaml
+
+# Every finding is fixed or skipped in the template's Metadata with its reason.
+check-security: $(CHECKOV)
+	$(CHECKOV_VENV)/bin/checkov --skip-download --quiet --compact --framework cloudformation -f template.yaml
 
 check-openapi: tools
 	openapi-spec-validator openapi.yaml
@@ -88,5 +102,5 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 
 clean:
-	rm -rf $(VENV) .local .tools
+	rm -rf $(VENV) $(CHECKOV_VENV) .local .tools
 	cargo clean

@@ -877,3 +877,73 @@ mod calls_within_policies {
         check("notify-customer", &calls);
     }
 }
+
+/// Every function logs to its own group and is traced; one that nobody waits for (on a
+/// schedule or a bus rule) has an errors alarm and an on-failure queue with an alarm on it.
+#[test]
+fn every_function_is_logged_traced_and_alarmed_when_nobody_waits_for_it() {
+    let template = yaml("template.yaml");
+    let resources = template["Resources"].as_hash().unwrap();
+    let text = |y: &Yaml| format!("{y:?}");
+    assert_eq!(
+        template["Globals"]["Function"]["Tracing"].as_str(),
+        Some("Active"),
+        "X-Ray on every function"
+    );
+    let alarms: Vec<&Yaml> = resources
+        .values()
+        .filter(|r| r["Type"].as_str() == Some("AWS::CloudWatch::Alarm"))
+        .collect();
+    let alarmed = |metric: &str, resource: &str| {
+        alarms.iter().any(|a| {
+            a["Properties"]["MetricName"].as_str() == Some(metric)
+                && text(&a["Properties"]["Dimensions"]).contains(resource)
+                && text(&a["Properties"]["AlarmActions"]).contains("AlarmTopic")
+        })
+    };
+    let mut asynchronous = Vec::new();
+    for f in template_functions() {
+        let properties = &f.resource["Properties"];
+        let group = format!("{}Logs", f.logical_id.trim_end_matches("Function"));
+        assert!(
+            text(&properties["LoggingConfig"]["LogGroup"]).contains(&group),
+            "{} logs to {group}",
+            f.binary
+        );
+        assert_eq!(
+            resources[&Yaml::String(group.clone())]["Type"].as_str(),
+            Some("AWS::Logs::LogGroup"),
+            "{group}"
+        );
+        let unattended = properties["Events"]
+            .as_hash()
+            .unwrap()
+            .values()
+            .any(|e| matches!(e["Type"].as_str(), Some("Schedule" | "EventBridgeRule")));
+        if !unattended {
+            continue;
+        }
+        asynchronous.push(f.binary.clone());
+        assert!(
+            alarmed("Errors", &f.logical_id),
+            "{}: no errors alarm",
+            f.binary
+        );
+        let destination =
+            text(&properties["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]["Destination"]);
+        let queue = resources
+            .keys()
+            .filter_map(Yaml::as_str)
+            .find(|k| k.ends_with("DeadLetters") && destination.contains(&format!("{k}.Arn")))
+            .unwrap_or_else(|| panic!("{}: no on-failure queue", f.binary));
+        assert!(
+            alarmed("ApproximateNumberOfMessagesVisible", queue),
+            "{queue}: no alarm"
+        );
+    }
+    assert_eq!(
+        asynchronous,
+        ["notify-customer", "publish-events", "evaluate-alerts"],
+        "the functions nobody waits for"
+    );
+}
