@@ -6,6 +6,7 @@
 //!
 //! Machines here are noisy: read the times as ratios to the floor, measured in the same run.
 
+mod chart_scenarios;
 mod cost;
 mod invoke;
 mod report;
