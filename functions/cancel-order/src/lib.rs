@@ -1,22 +1,13 @@
 //! `POST /orders/{id}/cancel` (its customer, or an admin): cancels a pending order and
 //! returns its stock.
 
-use adapters::config::AuthMode;
-use adapters::events::EventBridgePublisher;
 use adapters::http::{self, Answer};
-use adapters::orders::DynamoOrderRepository;
 use domain::order::cancel_order;
 use domain::{OrderId, SystemClock};
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 
-adapters::dependencies! {
-    pub struct Deps {
-        pub orders: DynamoOrderRepository,
-        pub events: EventBridgePublisher,
-        pub auth: AuthMode,
-    }
-}
+pub use adapters::lambda::OrderChangeDeps as Deps;
 
 pub async fn handle(request: Request, deps: &Deps) -> Answer {
     let caller = http::caller(&request, deps.auth)?;

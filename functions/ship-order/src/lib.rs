@@ -1,21 +1,12 @@
 //! `POST /orders/{id}/ship` (admin): a pending order becomes `shipped` and `OrderShipped` is published; 409 from any other status.
 
-use adapters::config::AuthMode;
-use adapters::events::EventBridgePublisher;
 use adapters::http::{self, Answer};
-use adapters::orders::DynamoOrderRepository;
 use domain::order::{Fulfilment, fulfil_order};
 use domain::{OrderId, SystemClock};
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 
-adapters::dependencies! {
-    pub struct Deps {
-        pub orders: DynamoOrderRepository,
-        pub events: EventBridgePublisher,
-        pub auth: AuthMode,
-    }
-}
+pub use adapters::lambda::OrderChangeDeps as Deps;
 
 pub async fn handle(request: Request, deps: &Deps) -> Answer {
     let caller = http::caller(&request, deps.auth)?;

@@ -221,6 +221,16 @@ impl FromEnv for OrderMailer {
 }
 
 crate::dependencies! {
+    /// What the functions that move an order on need: the orders, the bus for their events,
+    /// and how callers are identified.
+    pub struct OrderChangeDeps {
+        pub orders: DynamoOrderRepository,
+        pub events: EventBridgePublisher,
+        pub auth: AuthMode,
+    }
+}
+
+crate::dependencies! {
     /// What the chart owner's HTTP functions need: the charts, and how callers are identified.
     pub struct ChartOwnerDeps {
         pub charts: DynamoMonitoringRepository,

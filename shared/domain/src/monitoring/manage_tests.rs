@@ -1,22 +1,10 @@
 //! Reading, changing and deleting charts and alerts on the in-memory fakes: ownership,
 //! versions and `If-Match`, contention, what a delete takes with it, alert history.
 
-use super::test_data::{self, chart_command};
+use super::test_data::{self, caller, chart_command, clock};
 use super::*;
-use crate::fakes::{FixedClock, InMemoryCharts, NoPause};
-use crate::{Caller, Clock, CustomerId, IfMatch, Limit, Validation, VersionMismatch};
-
-fn caller(id: &str) -> Caller {
-    Caller {
-        customer_id: CustomerId::parse(id).unwrap(),
-        email: None,
-        admin: false,
-    }
-}
-
-fn clock() -> FixedClock {
-    FixedClock::at("2026-11-21T10:00:00Z")
-}
+use crate::fakes::{InMemoryCharts, NoPause};
+use crate::{Clock, IfMatch, Limit, Validation, VersionMismatch};
 
 async fn chart(charts: &InMemoryCharts, owner: &str, name: &str) -> Chart {
     create_chart(

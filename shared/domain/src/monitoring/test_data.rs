@@ -7,7 +7,22 @@ use super::chart::{Chart, ChartDescription, ChartName, CreateChart};
 use super::series::{Point, Series};
 use super::template::MessageTemplate;
 use super::values::{Aggregation, Condition, Op};
-use crate::{CustomerId, Email, Slug, Timestamp};
+use crate::fakes::FixedClock;
+use crate::{Caller, CustomerId, Email, Slug, Timestamp};
+
+/// A customer (not an admin) with the id `id`.
+pub fn caller(id: &str) -> Caller {
+    Caller {
+        customer_id: CustomerId::parse(id).unwrap(),
+        email: None,
+        admin: false,
+    }
+}
+
+/// The clock the use case tests run at.
+pub fn clock() -> FixedClock {
+    FixedClock::at("2026-11-21T10:00:00Z")
+}
 
 pub fn at(text: &str) -> Timestamp {
     Timestamp::parse(text).unwrap()

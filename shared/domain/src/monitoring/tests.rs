@@ -1,22 +1,10 @@
 //! The monitoring use cases on the in-memory fakes: ownership, bounds, contention, and a
 //! tick that isolates each chart's failure.
 
-use super::test_data::{self, chart_command};
+use super::test_data::{self, caller, chart_command, clock};
 use super::*;
-use crate::fakes::{Broken, FixedClock, InMemoryCharts, NoPause, RecordingMailer};
-use crate::{AlertId, Caller, ChartId, Clock, Cursor, CustomerId, Limit, Validation};
-
-fn caller(id: &str) -> Caller {
-    Caller {
-        customer_id: CustomerId::parse(id).unwrap(),
-        email: None,
-        admin: false,
-    }
-}
-
-fn clock() -> FixedClock {
-    FixedClock::at("2026-11-21T10:00:00Z")
-}
+use crate::fakes::{Broken, InMemoryCharts, NoPause, RecordingMailer};
+use crate::{AlertId, ChartId, Clock, Cursor, Limit, Validation};
 
 async fn chart(charts: &InMemoryCharts, owner: &str, recipient: &str) -> Chart {
     let command = chart_command("API", recipient);
