@@ -822,3 +822,41 @@ async fn the_largest_picture_stays_under_a_mebibyte() {
     assert_eq!(lines, 20, "one line a series");
     assert!(svg.len() < 1 << 20, "{} bytes", svg.len());
 }
+
+#[tokio::test]
+async fn creates_and_mutes_answer_the_version_as_etag() {
+    let owners = Owners::new().await;
+    let body = json!({"name": "Tagged", "recipients": [owners.recipient]});
+    let created = call!(
+        create_chart,
+        with_body(on("create-chart", None, Some("ada")), &body),
+        &owners.deps
+    );
+    assert_eq!(
+        (created.status().as_u16(), header(&created, "etag")),
+        (201, Some("\"1\"".to_owned()))
+    );
+    let chart = parts(&created).1["id"].as_str().unwrap().to_owned();
+    let alert_body =
+        json!({"series": "latency", "condition": {"op": "gt", "threshold": 1}, "message": "m"});
+    let alert = call!(
+        create_alert,
+        with_body(on("create-alert", Some(&chart), Some("ada")), &alert_body),
+        &owners.deps
+    );
+    assert_eq!(
+        (alert.status().as_u16(), header(&alert, "etag")),
+        (201, Some("\"1\"".to_owned()))
+    );
+    let alert_id = parts(&alert).1["id"].as_str().unwrap().to_owned();
+    let unmute = call!(
+        mute_alert,
+        on("unmute-alert", Some(&alert_id), Some("ada")),
+        &owners.deps
+    );
+    assert_eq!(
+        header(&unmute, "etag").as_deref(),
+        Some("\"2\""),
+        "an unmute is a change too"
+    );
+}

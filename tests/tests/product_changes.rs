@@ -58,6 +58,7 @@ impl Catalog {
         let body = json!({"name": name, "description": "Soft cotton", "category": "shirts", "price": price, "stock": stock});
         let (status, product) = self.create(body).await;
         assert_eq!(status, 201, "{product}");
+        assert_eq!(product["version"], json!(1));
         product["id"].as_str().unwrap().to_owned()
     }
 
@@ -344,6 +345,25 @@ async fn products_created_and_changed_are_published_with_what_changed() {
 #[tokio::test]
 async fn a_product_read_carries_its_version_as_etag() {
     let catalog = Catalog::new().await;
+    let create = with_claims(
+        with_body(
+            event("create-product.json"),
+            &json!({"name": "Tagged Lamp", "category": "home", "price": "5.00", "stock": 1}),
+        ),
+        Some(admin()),
+    );
+    let deps = create_product::Deps {
+        products: DynamoProductRepository::new(catalog.stack.store()),
+        events: catalog.publisher(),
+        auth: AuthMode::Jwt,
+        currency: Currency::USD,
+    };
+    let created = adapters::http::respond(create_product::handle(request(&create), &deps).await);
+    assert_eq!(
+        created.headers()["etag"],
+        "\"1\"",
+        "a create answers its version too"
+    );
     let shirt = catalog.product("Blue Shirt", "20.00", 5).await;
     let read = |tag: Option<&str>| {
         let mut event = with_path_param(
