@@ -2,14 +2,18 @@
 //!
 //! `draw` lays the chart out as a [`Scene`] of simple primitives, independent of any output
 //! format; [`Scene::to_svg`] writes it as a standalone SVG document that browsers and SVG
-//! rasterisers render alike.
+//! rasterisers render alike; with the `png` feature, `Scene::to_png` rasterises it.
 
 mod layout;
+#[cfg(feature = "png")]
+mod png;
 mod scene;
 mod svg;
 mod ticks;
 mod time_axis;
 
+#[cfg(feature = "png")]
+pub use self::png::PngError;
 pub use scene::{Anchor, Primitive, Projection, Rect, Rgb, Scene};
 pub use svg::escape;
 

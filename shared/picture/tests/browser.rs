@@ -10,12 +10,13 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use common::{Image, decode};
 use picture::{Line, Picture, Rgb, Scene, colour, draw};
+
+mod common;
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../infra/chromium.sh");
 const TIMEOUT: Duration = Duration::from_secs(60);
-/// How far (per channel) an anti-aliased pixel may be from the colour it was drawn in.
-const TOLERANCE: i32 = 40;
 // 2025-11-28T00:00:00Z
 const MIDNIGHT: i64 = 1_764_288_000_000;
 const MINUTE: i64 = 60_000;
@@ -38,36 +39,6 @@ fn chromium() -> &'static Result<PathBuf, String> {
         }
         Ok(PathBuf::from(path))
     })
-}
-
-struct Image {
-    width: u32,
-    height: u32,
-    pixels: Vec<Rgb>,
-}
-
-impl Image {
-    fn at(&self, x: i64, y: i64) -> Option<Rgb> {
-        if x < 0 || y < 0 || x >= i64::from(self.width) || y >= i64::from(self.height) {
-            return None;
-        }
-        self.pixels
-            .get((y * i64::from(self.width) + x) as usize)
-            .copied()
-    }
-
-    /// Pixels of `ink` within the rectangle x0..x1, y0..y1 (clipped to the image).
-    fn count(&self, ink: Rgb, (x0, y0, x1, y1): (i64, i64, i64, i64)) -> usize {
-        (y0..y1)
-            .flat_map(|y| (x0..x1).map(move |x| (x, y)))
-            .filter(|&(x, y)| self.at(x, y).is_some_and(|p| near(p, ink)))
-            .count()
-    }
-}
-
-fn near(a: Rgb, b: Rgb) -> bool {
-    let d = |x: u8, y: u8| (i32::from(x) - i32::from(y)).abs() <= TOLERANCE;
-    d(a.0, b.0) && d(a.1, b.1) && d(a.2, b.2)
 }
 
 /// A fresh path in the temp directory for this process.
@@ -135,7 +106,7 @@ fn screenshot(scene: &Scene) -> Option<Image> {
         "Chromium failed ({status}); its log:\n{}",
         read_log(&log_path)
     );
-    let image = decode(&png_path);
+    let image = decode(&std::fs::read(&png_path).expect("read the screenshot"));
     for path in [&svg_path, &png_path, &log_path] {
         let _ = std::fs::remove_file(path);
     }
@@ -148,28 +119,6 @@ fn read_log(path: &Path) -> String {
     // The end says why; the dbus noise before it does not.
     let start = log.len().saturating_sub(4000);
     log.get(start..).unwrap_or(&log).to_owned()
-}
-
-fn decode(path: &Path) -> Image {
-    let file = std::fs::File::open(path).expect("open the screenshot");
-    let mut decoder = png::Decoder::new(file);
-    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-    let mut reader = decoder.read_info().expect("a PNG");
-    let mut buffer = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buffer).expect("a PNG frame");
-    let samples = info.color_type.samples();
-    let pixels = buffer[..info.buffer_size()]
-        .chunks_exact(samples)
-        .map(|p| match samples {
-            1 | 2 => (p[0], p[0], p[0]),
-            _ => (p[0], p[1], p[2]),
-        })
-        .collect();
-    Image {
-        width: info.width,
-        height: info.height,
-        pixels,
-    }
 }
 
 /// The image is a drawing: many colours, mostly white background, but far from all white.
