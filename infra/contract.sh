@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-export TABLE_NAME=contract EVENT_BUS_NAME=contract-events REPORT_SENDER=reports@example.com NOTIFY_SENDER=shop@example.com CURRENCY=USD
+export TABLE_NAME=contract EVENT_BUS_NAME=contract-events REPORT_SENDER=reports@example.com PUBLIC_BASE_URL=http://127.0.0.1:9000 NOTIFY_SENDER=shop@example.com CURRENCY=USD
 port=${CONTRACT_PORT:-9123}
 mkdir -p .local
 env_file=.local/contract.env

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 export TABLE_NAME=shop
 export EVENT_BUS_NAME=shop-events
 export REPORT_SENDER=reports@example.com
+export PUBLIC_BASE_URL=http://127.0.0.1:9000
 export NOTIFY_SENDER=shop@example.com
 export CURRENCY=USD
 

@@ -111,14 +111,29 @@ pub async fn invoke_in_process(
             };
             let request = request(&event);
             http(match function {
-                "create-chart" => create_chart::handle(request, &deps).await,
+                "create-chart" => {
+                    let deps = create_chart::Deps {
+                        charts: deps.charts,
+                        auth: jwt,
+                        invitations: stack.invitations(),
+                        max_charts: adapters::lambda::MaxCharts(100),
+                    };
+                    create_chart::handle(request, &deps).await
+                }
                 "record-points" => record_points::handle(request, &deps).await,
                 "create-alert" => create_alert::handle(request, &deps).await,
                 "list-alerts" => list_alerts::handle(request, &deps).await,
                 "mute-alert" => mute_alert::handle(request, &deps).await,
                 "list-charts" => list_charts::handle(request, &deps).await,
                 "get-chart" => get_chart::handle(request, &deps).await,
-                "update-chart" => update_chart::handle(request, &deps).await,
+                "update-chart" => {
+                    let deps = adapters::lambda::ChartRecipientsDeps {
+                        charts: deps.charts,
+                        auth: jwt,
+                        invitations: stack.invitations(),
+                    };
+                    update_chart::handle(request, &deps).await
+                }
                 "delete-chart" => delete_chart::handle(request, &deps).await,
                 "render-chart" => render_chart::handle(request, &deps).await,
                 "get-alert" => get_alert::handle(request, &deps).await,
@@ -181,8 +196,9 @@ pub async fn invoke_in_process(
         "evaluate-alerts" => {
             let deps = evaluate_alerts::Deps {
                 charts: DynamoMonitoringRepository::new(store),
-                mailer: stack.mailer(),
+                mailer: stack.report_mailer(),
                 repeat_interval: time::Duration::hours(4),
+                shards: None,
             };
             let summary = evaluate_alerts::handle(Invocation::with_timeout(event, 900), &deps)
                 .await

@@ -4,7 +4,7 @@
 use crate::{ALERTS_PER_CHART, FLEET_CHARTS};
 use adapters::config::SdkConfig;
 use adapters::events::EventBridgePublisher;
-use adapters::mail::{OrderMailer, SesMailer};
+use adapters::mail::{Invitations, Links, OrderMailer, ReportMailer, SesMailer};
 use adapters::store::DocumentStore;
 use anyhow::Result;
 use domain::Timestamp;
@@ -69,6 +69,21 @@ impl Stack {
 
     pub fn publisher(&self) -> EventBridgePublisher {
         self.publisher.clone()
+    }
+
+    /// Links in the bench's e-mails.
+    fn links() -> Links {
+        Links::new("http://127.0.0.1:9000").expect("a base URL")
+    }
+
+    /// Monitoring's reports, metered.
+    pub fn report_mailer(&self) -> ReportMailer {
+        ReportMailer::new(self.mailer(), Self::links())
+    }
+
+    /// Invitations of the functions that list recipients, metered.
+    pub fn invitations(&self) -> Invitations {
+        Invitations::new(self.mailer(), Some(Self::links()))
     }
 
     pub fn mailer(&self) -> SesMailer {

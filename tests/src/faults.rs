@@ -103,14 +103,31 @@ struct FaultyConnector {
     faults: Faults,
 }
 
-/// `DynamoDB_20120810.TransactWriteItems` -> `TransactWriteItems`.
+/// `DynamoDB_20120810.TransactWriteItems` -> `TransactWriteItems`; SES v2's REST call
+/// `POST /v2/email/outbound-emails` -> `SendEmail`.
 fn operation(request: &HttpRequest) -> String {
-    request
-        .headers()
-        .get("x-amz-target")
-        .and_then(|target| target.rsplit('.').next())
-        .unwrap_or("unknown")
-        .to_owned()
+    if let Some(target) = request.headers().get("x-amz-target") {
+        return target.rsplit('.').next().unwrap_or("unknown").to_owned();
+    }
+    if request.uri().ends_with("/v2/email/outbound-emails") {
+        return "SendEmail".to_owned();
+    }
+    "unknown".to_owned()
+}
+
+/// SES v2's answer when the account's sending rate is exceeded.
+fn ses_throttling() -> HttpResponse {
+    let mut response = HttpResponse::new(
+        StatusCode::try_from(429).expect("a valid status"),
+        SdkBody::from(r#"{"message":"Maximum sending rate exceeded. (injected by the test)"}"#),
+    );
+    response
+        .headers_mut()
+        .insert("content-type", "application/json");
+    response
+        .headers_mut()
+        .insert("x-amzn-errortype", "TooManyRequestsException");
+    response
 }
 
 fn dynamodb_error(status: u16, kind: &str, extra: serde_json::Value) -> HttpResponse {
@@ -166,6 +183,7 @@ impl HttpConnector for FaultyConnector {
         let response = match fault {
             None | Some(Fault::Pass) => return self.inner.call(request),
             Some(Fault::Conflict) => conflict(&request),
+            Some(Fault::Throttling) if operation(&request) == "SendEmail" => ses_throttling(),
             Some(Fault::Throttling) => dynamodb_error(
                 400,
                 "ThrottlingException",

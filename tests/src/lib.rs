@@ -145,6 +145,11 @@ pub fn chart_items(
         command,
         created,
     );
+    // Confirmed, as if from the invitation's link (which these charts never send).
+    let token = chart.subscriptions()[0].token().clone();
+    chart
+        .confirm(&token, created)
+        .expect("a pending subscription");
     let names: Vec<Slug> = series
         .iter()
         .map(|s| Slug::parse(s).expect("a series name"))
@@ -180,6 +185,8 @@ pub fn alert_above(
         aggregation,
         window,
         message: MessageTemplate::parse("{series} on {chart} is {value}").expect("a template"),
+        pending_for: domain::monitoring::DEFAULT_PENDING_FOR,
+        stale_after: domain::monitoring::DEFAULT_STALE_AFTER,
     }
 }
 
@@ -353,8 +360,9 @@ pub fn sorted_error_fields(problem: &Value) -> Vec<String> {
     fields
 }
 
-/// An EventBridge bus of the test's own, with a rule sending everything from `shop.orders`
-/// and `shop.catalog` to an SQS queue, so a test can read back what was published.
+/// An EventBridge bus of the test's own, with a rule sending everything from `shop.orders`,
+/// `shop.catalog` and `shop.monitoring` to an SQS queue, so a test can read back what was
+/// published.
 pub struct EventTap {
     pub bus: String,
     sqs: aws_sdk_sqs::Client,
@@ -397,7 +405,7 @@ impl EventTap {
             .put_rule()
             .name(&name)
             .event_bus_name(&name)
-            .event_pattern(r#"{"source": ["shop.orders", "shop.catalog"]}"#)
+            .event_pattern(r#"{"source": ["shop.orders", "shop.catalog", "shop.monitoring"]}"#)
             .send()
             .await
             .expect("creating a rule");
@@ -456,9 +464,41 @@ impl EventTap {
     }
 }
 
-/// The e-mails the local server accepted for `recipient`, oldest first, as moto keeps them
-/// (`subject`, `body`: the HTML part of a two-part message, `source`, `destinations`).
+/// Where the e-mails' links point in the tests.
+pub const PUBLIC_BASE_URL: &str = "http://127.0.0.1:9000";
+
+/// Monitoring's mailer (reports, invitations) from `sender`, with the tests' links.
+pub fn report_mailer(aws: &SdkConfig, sender: &str) -> adapters::mail::ReportMailer {
+    adapters::mail::ReportMailer::new(
+        adapters::mail::SesMailer::new(adapters::mail::client(aws), sender),
+        adapters::mail::Links::new(PUBLIC_BASE_URL).expect("a base URL"),
+    )
+}
+
+/// The invitations of the functions that list recipients, from `sender`.
+pub fn invitations(aws: &SdkConfig, sender: &str) -> adapters::mail::Invitations {
+    adapters::mail::Invitations::new(
+        adapters::mail::SesMailer::new(adapters::mail::client(aws), sender),
+        Some(adapters::mail::Links::new(PUBLIC_BASE_URL).expect("a base URL")),
+    )
+}
+
+/// The e-mails the local server accepted for `recipient`: the simple ones (`subject`,
+/// `body`: moto keeps only the HTML part), then the raw ones (reports: also `text`,
+/// `headers` with lowercase names, and `pictures`, each inline PNG in base64), each kind
+/// oldest first.
 pub fn sent_emails(recipient: &str) -> Vec<Value> {
+    let (mut simple, raw) = sent_emails_by_kind(recipient);
+    simple.extend(raw);
+    simple
+}
+
+/// The reports (raw messages) `recipient` got, oldest first.
+pub fn sent_reports(recipient: &str) -> Vec<Value> {
+    sent_emails_by_kind(recipient).1
+}
+
+fn sent_emails_by_kind(recipient: &str) -> (Vec<Value>, Vec<Value>) {
     use std::io::{Read, Write};
     let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL");
     let authority = endpoint.trim_start_matches("http://").trim_end_matches('/');
@@ -475,18 +515,93 @@ pub fn sent_emails(recipient: &str) -> Vec<Value> {
         .expect("reading moto's data");
     let body = response.split_once("\r\n\r\n").map_or("", |(_, body)| body);
     let data: Value = serde_json::from_str(body).expect("moto's data as JSON");
-    data["ses"]["Message"]
+    let simple = data["ses"]["Message"]
         .as_array()
-        .map(|messages| {
-            messages
-                .iter()
-                .filter(|m| {
-                    m["destinations"]["ToAddresses"]
-                        .as_array()
-                        .is_some_and(|to| to.iter().any(|a| a == recipient))
-                })
-                .cloned()
-                .collect()
+        .into_iter()
+        .flatten()
+        .filter(|m| {
+            m["destinations"]["ToAddresses"]
+                .as_array()
+                .is_some_and(|to| to.iter().any(|a| a == recipient))
         })
-        .unwrap_or_default()
+        .cloned()
+        .collect();
+    let raw = data["ses"]["RawMessage"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| {
+            m["destinations"]
+                .as_array()
+                .is_some_and(|to| to.iter().any(|a| a == recipient))
+        })
+        .map(|m| {
+            let mut email = parse_raw_email(m["raw_data"].as_str().unwrap_or_default());
+            email["source"] = m["source"].clone();
+            email
+        })
+        .collect();
+    (simple, raw)
+}
+
+/// A raw MIME message as [`sent_emails`] shows it.
+fn parse_raw_email(raw: &str) -> Value {
+    use base64::Engine;
+    let parsed = mailparse::parse_mail(raw.as_bytes()).expect("a MIME message");
+    let headers: serde_json::Map<String, Value> = parsed
+        .headers
+        .iter()
+        .map(|h| (h.get_key().to_lowercase(), Value::String(h.get_value())))
+        .collect();
+    let (mut text, mut html, mut pictures) = (String::new(), String::new(), Vec::new());
+    let mut parts = vec![&parsed];
+    while let Some(part) = parts.pop() {
+        parts.extend(part.subparts.iter());
+        match part.ctype.mimetype.as_str() {
+            "text/plain" => text = part.get_body().expect("a text part"),
+            "text/html" => html = part.get_body().expect("an HTML part"),
+            "image/png" => {
+                let id = part
+                    .headers
+                    .iter()
+                    .find(|h| h.get_key().eq_ignore_ascii_case("content-id"))
+                    .map(|h| h.get_value())
+                    .unwrap_or_default();
+                let png = part.get_body_raw().expect("a picture");
+                pictures.push(serde_json::json!({
+                    "content_id": id,
+                    "png": base64::engine::general_purpose::STANDARD.encode(png),
+                }));
+            }
+            _ => {}
+        }
+    }
+    serde_json::json!({
+        "subject": headers.get("subject").cloned().unwrap_or(Value::Null),
+        "body": html,
+        "text": text,
+        "headers": headers,
+        "pictures": pictures,
+    })
+}
+
+/// The token of the newest invitation `recipient` got (from its link).
+pub fn invitation_token(recipient: &str) -> String {
+    let emails = sent_emails(recipient);
+    let invitation = emails
+        .iter()
+        .rev()
+        .find(|e| {
+            e["subject"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("Confirm"))
+        })
+        .unwrap_or_else(|| panic!("no invitation among {} e-mails", emails.len()));
+    let body = invitation["body"].as_str().unwrap_or_default();
+    let start =
+        body.find("/subscriptions/").expect("a subscription link") + "/subscriptions/".len();
+    body[start..]
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect()
 }

@@ -3,13 +3,12 @@
 
 use adapters::config::AuthMode;
 use adapters::http::respond;
-use adapters::lambda::{ChartOwnerDeps, Invocation};
-use adapters::mail::SesMailer;
+use adapters::lambda::{ChartOwnerDeps, ChartRecipientsDeps, Invocation, MaxCharts};
 use adapters::monitoring::DynamoMonitoringRepository;
 use domain::{Clock, SystemClock, Timestamp};
 use integration_tests::{
-    Stack, event, parts, rejected_fields, request, sent_emails, with_body, with_claims,
-    with_path_param, with_query,
+    Stack, event, invitation_token, invitations, parts, rejected_fields, report_mailer, request,
+    sent_reports, with_body, with_claims, with_path_param, with_query,
 };
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
@@ -24,6 +23,8 @@ macro_rules! call {
 struct Owners {
     stack: Stack,
     deps: ChartOwnerDeps,
+    create: create_chart::Deps,
+    recipients: ChartRecipientsDeps,
     sender: String,
     recipient: String,
 }
@@ -82,9 +83,23 @@ impl Owners {
         local_stack::verify_sender(&aws_sdk_sesv2::Client::new(&stack.aws), &sender)
             .await
             .unwrap();
+        let charts = || DynamoMonitoringRepository::new(stack.store());
+        let create = create_chart::Deps {
+            charts: charts(),
+            auth: AuthMode::Jwt,
+            invitations: invitations(&stack.aws, &sender),
+            max_charts: MaxCharts(100),
+        };
+        let recipients = ChartRecipientsDeps {
+            charts: charts(),
+            auth: AuthMode::Jwt,
+            invitations: invitations(&stack.aws, &sender),
+        };
         Self {
             stack,
             deps,
+            create,
+            recipients,
             sender,
             recipient: format!("oncall-{unique}@example.com"),
         }
@@ -93,9 +108,32 @@ impl Owners {
     async fn chart(&self, owner: &str, name: &str) -> String {
         let body = json!({"name": name, "recipients": [self.recipient]});
         let event = with_body(on("create-chart", None, Some(owner)), &body);
-        let (status, chart) = parts(&call!(create_chart, event, &self.deps));
+        let (status, chart) = parts(&call!(create_chart, event, &self.create));
         assert_eq!(status, 201, "{chart}");
         chart["id"].as_str().unwrap().to_owned()
+    }
+
+    /// A chart whose recipient confirmed (its version is then 2), and the token.
+    async fn confirmed_chart(&self, owner: &str, name: &str) -> (String, String) {
+        let chart = self.chart(owner, name).await;
+        let token = invitation_token(&self.recipient);
+        assert_eq!(self.subscription(&token, "/confirm").await, 200);
+        (chart, token)
+    }
+
+    /// The status of a POST (or, without `action`, a GET) to a subscription's link.
+    async fn subscription(&self, token: &str, action: &str) -> u16 {
+        let path = format!("/subscriptions/{token}{action}");
+        let mut event = with_path_param(event("manage-subscription.json"), "token", token, &path);
+        if !action.is_empty() {
+            event["requestContext"]["http"]["method"] = json!("POST");
+        }
+        let deps = manage_subscription::Deps {
+            charts: DynamoMonitoringRepository::new(self.stack.store()),
+        };
+        respond(manage_subscription::handle(request(&event), &deps).await)
+            .status()
+            .as_u16()
     }
 
     async fn record(&self, owner: &str, chart: &str, points: Value) {
@@ -131,8 +169,9 @@ impl Owners {
     async fn tick(&self, id: &str, at: Timestamp, detail: Value) -> Value {
         let deps = evaluate_alerts::Deps {
             charts: self.deps.charts.clone(),
-            mailer: SesMailer::new(aws_sdk_sesv2::Client::new(&self.stack.aws), &self.sender),
+            mailer: report_mailer(&self.stack.aws, &self.sender),
             repeat_interval: time::Duration::hours(4),
+            shards: None,
         };
         let mut event = event("evaluate-alerts.json");
         event["id"] = json!(id);
@@ -176,7 +215,7 @@ async fn every_route_is_the_owners_alone() {
             let deps = &owners.deps;
             let response = match function {
                 "get-chart" => call!(get_chart, event, deps),
-                "update-chart" => call!(update_chart, event, deps),
+                "update-chart" => call!(update_chart, event, &owners.recipients),
                 "delete-chart" => call!(delete_chart, event, deps),
                 "render-chart" => call!(render_chart, event, deps),
                 "get-alert" => call!(get_alert, event, deps),
@@ -370,7 +409,7 @@ async fn a_chart_change_is_versioned_and_guarded_by_if_match() {
             json!({"name": "Checkout latency", "description": "p99"}),
             Some("\"1\"")
         ),
-        &owners.deps
+        &owners.recipients
     );
     assert_eq!(header(&response, "etag").as_deref(), Some("\"2\""));
     let (status, changed) = parts(&response);
@@ -392,7 +431,7 @@ async fn a_chart_change_is_versioned_and_guarded_by_if_match() {
     let stale = call!(
         update_chart,
         patch(json!({"name": "Lost"}), Some("\"1\"")),
-        &owners.deps
+        &owners.recipients
     );
     assert_eq!(parts(&stale).0, 412);
     let deleted = call!(
@@ -426,7 +465,7 @@ async fn a_chart_change_is_versioned_and_guarded_by_if_match() {
         let got = rejected_fields(parts(&call!(
             update_chart,
             patch(body.clone(), None),
-            &owners.deps
+            &owners.recipients
         )));
         assert_eq!(got, fields, "{body}");
     }
@@ -435,7 +474,7 @@ async fn a_chart_change_is_versioned_and_guarded_by_if_match() {
     let renames: Vec<_> = (0..6)
         .map(|i| {
             let event = patch(json!({ "description": format!("change {i}") }), None);
-            let deps = &owners.deps;
+            let deps = &owners.recipients;
             async move { parts(&call!(update_chart, event, deps)).0 }
         })
         .collect();
@@ -448,7 +487,7 @@ async fn a_chart_change_is_versioned_and_guarded_by_if_match() {
 #[tokio::test]
 async fn a_deleted_chart_is_gone_with_everything_in_it_and_no_longer_evaluated() {
     let owners = Owners::new().await;
-    let chart = owners.chart("ada", "Doomed").await;
+    let (chart, token) = owners.confirmed_chart("ada", "Doomed").await;
     owners
         .record("ada", &chart, json!([{"series": "latency", "value": 500}]))
         .await;
@@ -456,10 +495,15 @@ async fn a_deleted_chart_is_gone_with_everything_in_it_and_no_longer_evaluated()
     let delete = || on("delete-chart", Some(&chart), Some("ada"));
     let response = call!(
         delete_chart,
-        with_header(delete(), "if-match", "\"1\""),
+        with_header(delete(), "if-match", "\"2\""),
         &owners.deps
     );
     assert_eq!(response.status(), 204);
+    assert_eq!(
+        owners.subscription(&token, "").await,
+        404,
+        "its links go with it"
+    );
     assert_eq!(text(&response), "");
 
     assert_eq!(parts(&owners.get_chart("ada", &chart, &[]).await).0, 404);
@@ -522,7 +566,7 @@ async fn a_deleted_chart_is_gone_with_everything_in_it_and_no_longer_evaluated()
             .unwrap()
             .contains(&json!(chart))
     );
-    assert!(sent_emails(&owners.recipient).is_empty());
+    assert!(sent_reports(&owners.recipient).is_empty());
 }
 
 fn patch_alert(alert: &str, body: Value) -> Value {
@@ -532,7 +576,7 @@ fn patch_alert(alert: &str, body: Value) -> Value {
 #[tokio::test]
 async fn an_alert_keeps_its_history_and_a_changed_rule_puts_it_back_to_ok() {
     let owners = Owners::new().await;
-    let chart = owners.chart("ada", "Latency").await;
+    let (chart, _) = owners.confirmed_chart("ada", "Latency").await;
     let alert = owners.alert("ada", &chart, 100.0).await;
     let tick = |value: f64, minute: i64| {
         let owners = &owners;
@@ -830,7 +874,7 @@ async fn creates_and_mutes_answer_the_version_as_etag() {
     let created = call!(
         create_chart,
         with_body(on("create-chart", None, Some("ada")), &body),
-        &owners.deps
+        &owners.create
     );
     assert_eq!(
         (created.status().as_u16(), header(&created, "etag")),

@@ -228,12 +228,23 @@ async fn monitoring_writes_survive_lost_replies_and_report_lasting_conflicts_as_
     let stack = Stack::new().await;
     let faults = Faults::default();
 
-    // A chart whose PutItem reply was lost: the retry finds it stored, and it is created.
-    faults.inject("PutItem", Fault::LostReply, 1);
+    // A chart whose transaction's reply was lost: the retry is answered as the success it
+    // was (its client token), and the chart is created once.
+    faults.inject("TransactWriteItems", Fault::LostReply, 1);
     let body = json!({"name": "API", "recipients": ["ops@example.com"]});
     let create = with_claims(with_body(event("create-chart.json"), &body), Some(owner()));
-    let (status, chart, _) =
-        answer(create_chart::handle(request(&create), &charts(&stack, &faults)).await);
+    let sender = format!("reports-{}@example.com", uuid::Uuid::now_v7().simple());
+    local_stack::verify_sender(&aws_sdk_sesv2::Client::new(&stack.aws), &sender)
+        .await
+        .unwrap();
+    let creating = create_chart::Deps {
+        charts: DynamoMonitoringRepository::new(stack.faulty_store(&faults)),
+        auth: AuthMode::Jwt,
+        invitations: integration_tests::invitations(&stack.aws, &sender),
+        max_charts: adapters::lambda::MaxCharts(100),
+    };
+    let (status, chart, _) = answer(create_chart::handle(request(&create), &creating).await);
+    assert_eq!(faults.pending(), 0, "the lost reply was injected");
     assert_eq!(status, 201, "{chart}");
     let chart = chart["id"].as_str().unwrap().to_owned();
 

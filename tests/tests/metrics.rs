@@ -4,7 +4,6 @@
 use adapters::catalog::DynamoProductRepository;
 use adapters::config::AuthMode;
 use adapters::lambda::Invocation;
-use adapters::mail::SesMailer;
 use adapters::metrics;
 use adapters::monitoring::DynamoMonitoringRepository;
 use adapters::orders::DynamoOrderRepository;
@@ -132,8 +131,9 @@ async fn a_tick_prints_its_figures() {
     stack.store().batch_put(items).await.unwrap();
     let deps = evaluate_alerts::Deps {
         charts: DynamoMonitoringRepository::new(stack.store()),
-        mailer: SesMailer::new(aws_sdk_sesv2::Client::new(&stack.aws), &sender),
+        mailer: integration_tests::report_mailer(&stack.aws, &sender),
         repeat_interval: time::Duration::hours(4),
+        shards: None,
     };
     let capture = metrics::capture("evaluate-alerts");
     let mut tick = event("evaluate-alerts.json");

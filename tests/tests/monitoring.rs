@@ -4,15 +4,16 @@
 use adapters::config::AuthMode;
 use adapters::http::respond;
 use adapters::lambda::Invocation;
-use adapters::mail::SesMailer;
+use adapters::lambda::MaxCharts;
 use adapters::monitoring::DynamoMonitoringRepository;
 use domain::monitoring::{
     Aggregation, ChartStore, CreateAlert, EvaluationStore, MessageTemplate, Mute, Point,
 };
 use domain::{AlertId, ChartId, Clock, SystemClock, Timestamp};
 use integration_tests::{
-    Fault, Faults, Stack, alert_above, chart_items, error_fields, event, parts, rejected_fields,
-    request, sent_emails, with_body, with_claims, with_path_param, with_query, with_repeated_param,
+    Fault, Faults, Stack, alert_above, chart_items, error_fields, event, invitation_token,
+    invitations, parts, rejected_fields, report_mailer, request, sent_reports, with_body,
+    with_claims, with_path_param, with_query, with_repeated_param,
 };
 use serde_json::{Value, json};
 
@@ -49,15 +50,52 @@ impl Monitor {
         DynamoMonitoringRepository::new(self.stack.store())
     }
 
+    /// The reports the recipient got.
     fn emails(&self) -> Vec<Value> {
-        sent_emails(&self.recipient)
+        sent_reports(&self.recipient)
     }
 
+    fn create_deps(&self) -> create_chart::Deps {
+        create_chart::Deps {
+            charts: self.charts(),
+            auth: AuthMode::Jwt,
+            invitations: invitations(&self.stack.aws, &self.sender),
+            max_charts: MaxCharts(100),
+        }
+    }
+
+    /// A chart of `owner`'s whose recipient confirmed from the invitation's link.
     async fn create_chart(&self, owner: &str, name: &str) -> String {
         let body = json!({"name": name, "recipients": [self.recipient]});
         let (status, chart) = self.create_chart_with(owner, &body).await;
         assert_eq!(status, 201, "{chart}");
+        self.confirm(&invitation_token(&self.recipient)).await;
         chart["id"].as_str().unwrap().to_owned()
+    }
+
+    /// The recipient presses the invitation's button.
+    async fn confirm(&self, token: &str) {
+        let (status, page) = self.subscription("POST", token, "/confirm").await;
+        assert_eq!(status, 200, "{page}");
+    }
+
+    /// A request to `manage-subscription`: the status and the page.
+    async fn subscription(&self, method: &str, token: &str, action: &str) -> (u16, String) {
+        let path = format!("/subscriptions/{token}{action}");
+        let mut event = with_path_param(event("manage-subscription.json"), "token", token, &path);
+        event["requestContext"]["http"]["method"] = json!(method);
+        event["routeKey"] = json!(format!("{method} /subscriptions/{{token}}{action}"));
+        let deps = manage_subscription::Deps {
+            charts: self.charts(),
+        };
+        let response =
+            adapters::http::respond(manage_subscription::handle(request(&event), &deps).await);
+        let status = response.status().as_u16();
+        let body = match response.body() {
+            lambda_http::Body::Text(text) => text.clone(),
+            other => format!("{other:?}"),
+        };
+        (status, body)
     }
 
     async fn create_chart_with(&self, owner: &str, body: &Value) -> (u16, Value) {
@@ -65,10 +103,7 @@ impl Monitor {
             with_body(event("create-chart.json"), body),
             Some(claims(owner)),
         );
-        let deps = create_chart::Deps {
-            charts: self.charts(),
-            auth: AuthMode::Jwt,
-        };
+        let deps = self.create_deps();
         parts(&create_chart::handle(request(&event), &deps).await)
     }
 
@@ -128,8 +163,10 @@ impl Monitor {
         parts(&create_alert::handle(request(&event), &deps).await)
     }
 
+    /// An alert above 100 on `series`, whose data stays fresh for a week (so that ticks hours
+    /// apart judge the same points).
     async fn firing_alert(&self, owner: &str, chart: &str, series: &str, message: &str) -> String {
-        let body = json!({"series": series, "condition": {"op": "gt", "threshold": 100}, "message": message});
+        let body = json!({"series": series, "condition": {"op": "gt", "threshold": 100}, "message": message, "stale_after": "7d"});
         let (status, alert) = self.alert(owner, chart, &body).await;
         assert_eq!(status, 201, "{alert}");
         // The contract's defaults when a body leaves them out.
@@ -224,8 +261,9 @@ impl Monitor {
     fn deps(&self, sender: &str) -> evaluate_alerts::Deps {
         evaluate_alerts::Deps {
             charts: self.charts(),
-            mailer: SesMailer::new(aws_sdk_sesv2::Client::new(&self.stack.aws), sender),
+            mailer: report_mailer(&self.stack.aws, sender),
             repeat_interval: time::Duration::hours(4),
+            shards: None,
         }
     }
 
@@ -260,10 +298,7 @@ fn now() -> Timestamp {
 #[tokio::test]
 async fn the_sample_events_drive_a_chart_from_creation_to_a_mute() {
     let monitor = Monitor::new().await;
-    let deps = create_chart::Deps {
-        charts: monitor.charts(),
-        auth: AuthMode::Jwt,
-    };
+    let deps = monitor.create_deps();
     let response = respond(create_chart::handle(request(&event("create-chart.json")), &deps).await);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     let (status, chart) = parts(&response);
@@ -361,10 +396,7 @@ async fn chart_requests_are_validated() {
         assert_eq!(error_fields(&problem), fields, "{body}");
     }
     let event = with_claims(event("create-chart.json"), None);
-    let deps = create_chart::Deps {
-        charts: monitor.charts(),
-        auth: AuthMode::Jwt,
-    };
+    let deps = monitor.create_deps();
     assert_eq!(
         parts(&create_chart::handle(request(&event), &deps).await).0,
         401
@@ -962,7 +994,11 @@ async fn a_per_chart_event_evaluates_that_chart_alone() {
     )
     .await
     .unwrap();
-    assert_eq!((summary.charts, summary.reports_sent), (1, 1));
+    let summary = serde_json::to_value(summary).unwrap();
+    assert_eq!(
+        (&summary["charts"], &summary["reports_sent"]),
+        (&json!(1), &json!(1))
+    );
     assert_eq!(monitor.emails()[0]["subject"], "[One] 1 alert firing");
 
     let bad = json!({"id": "x", "time": "not a time", "detail": {}});
@@ -1013,12 +1049,14 @@ async fn a_tick_over_hundreds_of_charts_makes_a_fixed_number_of_calls_per_chart(
         (json!(count), json!(count))
     );
     let listing = 16; // one page per shard at this size
-    // Per chart: its alerts and itself in one query, the newest points of both watched
-    // series in one batch read, then the tick's claim and the alerts' save.
+    // Per chart: its alerts, itself and its last claim in one query, the newest points of
+    // both watched series in one batch read, then the tick's claim, the reported series'
+    // recent points for the pictures (the series' counts, then one batch read), and the
+    // alerts' save.
     assert_eq!(
         calls.total(),
-        listing + 4 * count,
-        "list, then load + points + claim + save per reporting chart"
+        listing + 6 * count,
+        "list, then load + points + claim + pictures (2) + save per reporting chart"
     );
 
     // A quiet tick reads each chart and its series, and writes nothing.

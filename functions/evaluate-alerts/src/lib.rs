@@ -1,26 +1,32 @@
-//! `evaluate-alerts`, on an EventBridge schedule: evaluates every chart that has alerts (an
-//! event with `detail.chart_id` evaluates that chart alone, one with `detail.shard` one of
-//! the 16 shards) and e-mails one report per chart through SES.
+//! `evaluate-alerts`: on each scheduled tick, every chart that has alerts is evaluated and
+//! e-mails one report to its confirmed recipients; an event with `detail.chart_id` evaluates
+//! that chart alone.
 //!
 //! # A fleet too large for one invocation
 //!
-//! A chart costs one query when nothing changed, and at most three DynamoDB calls and one
-//! SES call when it reports; with 16 charts in flight, one invocation (timeout 15 minutes)
-//! evaluates tens of thousands of charts. For a larger fleet the tick is split by shard: the
-//! charts with alerts are listed per shard (`CHARTS_WITH_ALERTS#<0..15>`), and an event with
-//! `detail.shard` evaluates one shard, so 16 schedules (or one rule fanning out 16 events)
-//! give 16 independent invocations, each with its own timeout and retries. Per-chart events
-//! (`detail.chart_id`) serve targeted re-evaluation.
+//! Charts with alerts are listed per shard (`CHARTS_WITH_ALERTS#<0..15>`). Deployed (with
+//! `SHARD_EVENT_BUS_NAME` set), the schedule's event only dispatches: it puts one `EvaluateShard`
+//! event per shard on the bus (`detail`: the tick's id and time, and the shard), and a rule
+//! brings each back here as its own invocation, with its own timeout, retries and
+//! dead-letter queue. Without a bus (locally), the schedule's event evaluates every shard in
+//! one invocation. Overlapping ticks and redeliveries are safe per chart (see
+//! `domain::monitoring::evaluate_alerts`).
 
 use adapters::config::{ConfigError, SdkConfig};
+use adapters::events::{Client, EventBridgePublisher};
 use adapters::lambda::{FromEnv, Invocation};
-use adapters::mail::SesMailer;
+use adapters::mail::ReportMailer;
 use adapters::metrics::{self, Unit};
 use adapters::monitoring::DynamoMonitoringRepository;
 use domain::monitoring::{SHARDS, Scope, Tick, TickSummary, evaluate_alerts};
 use domain::{Causes, ChartId, Timestamp};
 use lambda_runtime::Diagnostic;
-use serde_json::Value;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+/// The events that split a tick by shard.
+pub const SHARD_SOURCE: &str = "shop.monitoring";
+pub const SHARD_DETAIL_TYPE: &str = "EvaluateShard";
 
 /// Charts evaluated at the same time.
 pub const CONCURRENCY: usize = 16;
@@ -28,18 +34,24 @@ const DEFAULT_REPEAT_INTERVAL: &str = "4h";
 
 pub struct Deps {
     pub charts: DynamoMonitoringRepository,
-    pub mailer: SesMailer,
+    pub mailer: ReportMailer,
     pub repeat_interval: time::Duration,
+    /// Where a scheduled tick's shards are sent; `None`: evaluate them all here.
+    pub shards: Option<EventBridgePublisher>,
 }
 
 impl FromEnv for Deps {
     fn from_env(aws: &SdkConfig) -> Result<Self, ConfigError> {
+        let bus = std::env::var("SHARD_EVENT_BUS_NAME")
+            .ok()
+            .filter(|b| !b.trim().is_empty());
         Ok(Self {
             charts: DynamoMonitoringRepository::from_env(aws)?,
-            mailer: SesMailer::from_env(aws)?,
+            mailer: ReportMailer::from_env(aws)?,
             repeat_interval: repeat_interval(
                 std::env::var("ALERT_REPEAT_INTERVAL").ok().as_deref(),
             )?,
+            shards: bus.map(|bus| EventBridgePublisher::new(Client::new(aws), bus)),
         })
     }
 }
@@ -83,18 +95,23 @@ impl From<EvaluateError> for Diagnostic {
     }
 }
 
-/// The tick and the scope an EventBridge event asks for.
+/// The tick and the scope an EventBridge event asks for. A shard's event carries the tick
+/// it is part of (`detail.tick`, `detail.time`); any other event is a tick of its own.
 pub fn parse_event(event: &Value) -> Result<(Tick, Scope), EvaluateError> {
     let invalid = |m: &str| EvaluateError::InvalidEvent(m.to_owned());
-    let id = event["id"]
+    let detail = &event["detail"];
+    let (id, time) = match detail.get("tick").filter(|v| !v.is_null()) {
+        Some(tick) => (tick, &detail["time"]),
+        None => (&event["id"], &event["time"]),
+    };
+    let id = id
         .as_str()
         .filter(|id| (1..=256).contains(&id.len()))
         .ok_or_else(|| invalid("the event has no id"))?;
-    let now = event["time"]
+    let now = time
         .as_str()
         .and_then(|t| Timestamp::parse(t).ok())
         .ok_or_else(|| invalid("the event has no RFC 3339 time"))?;
-    let detail = &event["detail"];
     let scope = if let Some(chart) = detail.get("chart_id").filter(|v| !v.is_null()) {
         let id = chart
             .as_str()
@@ -119,10 +136,45 @@ pub fn parse_event(event: &Value) -> Result<(Tick, Scope), EvaluateError> {
     ))
 }
 
-pub async fn handle(invocation: Invocation, deps: &Deps) -> Result<TickSummary, EvaluateError> {
+/// What an invocation did: evaluated charts, or sent a tick's shards on.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Outcome {
+    Evaluated(TickSummary),
+    Dispatched { tick: String, shards: u8 },
+}
+
+pub async fn handle(invocation: Invocation, deps: &Deps) -> Result<Outcome, EvaluateError> {
     let (tick, scope) = parse_event(&invocation.event)?;
+    if let (Scope::All, Some(bus)) = (scope, &deps.shards) {
+        return dispatch(&tick, bus).await;
+    }
+    evaluate(&tick, scope, deps).await.map(Outcome::Evaluated)
+}
+
+/// One `EvaluateShard` event per shard, carrying the tick. A redelivered schedule event
+/// dispatches again; each chart's claim keeps the tick from reporting twice.
+async fn dispatch(tick: &Tick, bus: &EventBridgePublisher) -> Result<Outcome, EvaluateError> {
+    let details: Vec<Value> = (0..SHARDS)
+        .map(|shard| json!({"tick": tick.id, "time": tick.now, "shard": shard}))
+        .collect();
+    bus.put_details(SHARD_SOURCE, SHARD_DETAIL_TYPE, &details)
+        .await
+        .map_err(|e| {
+            let cause = Causes(e.as_ref()).to_string();
+            tracing::error!(error = %cause, tick = %tick.id, "could not dispatch the tick's shards");
+            EvaluateError::Transient(cause)
+        })?;
+    tracing::info!(tick = %tick.id, shards = SHARDS, "tick dispatched by shard");
+    Ok(Outcome::Dispatched {
+        tick: tick.id.clone(),
+        shards: SHARDS,
+    })
+}
+
+async fn evaluate(tick: &Tick, scope: Scope, deps: &Deps) -> Result<TickSummary, EvaluateError> {
     let summary = evaluate_alerts(
-        &tick,
+        tick,
         scope,
         deps.repeat_interval,
         CONCURRENCY,
@@ -203,9 +255,20 @@ mod tests {
                 .1,
             Scope::Chart(id)
         );
+        let shard = parse_event(&event(
+            json!({"tick": "t-0", "time": "2026-11-21T09:00:00Z", "shard": 5}),
+        ))
+        .unwrap();
+        assert_eq!(shard.0.id, "t-0", "a shard's event carries its tick");
+        assert_eq!(
+            shard.0.now,
+            Timestamp::parse("2026-11-21T09:00:00Z").unwrap()
+        );
+        assert_eq!(shard.1, Scope::Shard(5));
         for bad in [
             serde_json::json!({"shard": 16}),
             serde_json::json!({"chart_id": "x"}),
+            serde_json::json!({"tick": "t-0", "time": "soon", "shard": 1}),
         ] {
             assert!(matches!(
                 parse_event(&event(bad)),

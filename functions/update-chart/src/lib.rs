@@ -1,14 +1,15 @@
-//! `PATCH /charts/{id}` (the owner): any of `name`, `description`, `recipients`; `If-Match`
-//! guards against changing a version the client has not seen.
+//! `PATCH /charts/{id}` (the owner): any of `name`, `description`, `recipients` (new ones
+//! get an e-mail to confirm); `If-Match` guards against changing a version the client has
+//! not seen.
 
 use adapters::backoff::JitteredBackoff;
 use adapters::http::{self, Answer, Fields};
-use domain::monitoring::{ChartChange, update_chart};
+use domain::monitoring::{ChartChange, ChartChangeDeps, update_chart};
 use domain::{ChartId, SystemClock, Validation};
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 
-pub use adapters::lambda::ChartOwnerDeps as Deps;
+pub use adapters::lambda::ChartRecipientsDeps as Deps;
 
 pub async fn handle(request: Request, deps: &Deps) -> Answer {
     let caller = http::caller(&request, deps.auth)?;
@@ -25,9 +26,12 @@ pub async fn handle(request: Request, deps: &Deps) -> Answer {
         chart_id,
         change,
         &http::if_match(&request),
-        &SystemClock,
-        &JitteredBackoff,
-        &deps.charts,
+        ChartChangeDeps {
+            clock: &SystemClock,
+            backoff: &JitteredBackoff,
+            charts: &deps.charts,
+            mailer: &deps.invitations.for_request(&request),
+        },
     )
     .await?;
     let etag = http::etag(chart.version());

@@ -2,7 +2,7 @@
 
 use crate::config::{self, ConfigError, SdkConfig};
 use anyhow::{Context, anyhow};
-use aws_sdk_eventbridge::Client;
+pub use aws_sdk_eventbridge::Client;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use domain::Unexpected;
 use domain::events::{DomainEvent, EventPublisher, Rejected};
@@ -26,6 +26,58 @@ impl EventBridgePublisher {
             Client::new(aws),
             config::required("EVENT_BUS_NAME")?,
         ))
+    }
+}
+
+/// Entries a PutEvents call takes.
+const PUT_EVENTS_MAX: usize = 10;
+
+impl EventBridgePublisher {
+    /// Puts one event per detail (of `source` and `detail_type`) on the bus, ten a call;
+    /// entries the bus refuses are sent once more, then their count is the error.
+    pub async fn put_details(
+        &self,
+        source: &str,
+        detail_type: &str,
+        details: &[serde_json::Value],
+    ) -> Result<(), Unexpected> {
+        let mut pending: Vec<PutEventsRequestEntry> = details
+            .iter()
+            .map(|detail| {
+                PutEventsRequestEntry::builder()
+                    .event_bus_name(&self.bus)
+                    .source(source)
+                    .detail_type(detail_type)
+                    .detail(detail.to_string())
+                    .build()
+            })
+            .collect();
+        for _attempt in 0..2 {
+            let mut refused = Vec::new();
+            for chunk in pending.chunks(PUT_EVENTS_MAX) {
+                let output = self
+                    .client
+                    .put_events()
+                    .set_entries(Some(chunk.to_vec()))
+                    .send()
+                    .await
+                    .with_context(|| format!("putting {detail_type} events on {}", self.bus))?;
+                for (entry, result) in chunk.iter().zip(output.entries()) {
+                    if result.error_code().is_some() {
+                        refused.push(entry.clone());
+                    }
+                }
+            }
+            if refused.is_empty() {
+                return Ok(());
+            }
+            pending = refused;
+        }
+        Err(anyhow!(
+            "the bus refused {} {detail_type} events twice",
+            pending.len()
+        )
+        .into())
     }
 }
 

@@ -6,7 +6,7 @@ use crate::catalog::{DynamoProductRepository, DynamoProductSearch};
 use crate::config::{self, AuthMode, ConfigError, SdkConfig};
 use crate::events::EventBridgePublisher;
 use crate::http::{Answer, respond};
-use crate::mail::{OrderMailer, SesMailer};
+use crate::mail::{Invitations, OrderMailer, ReportMailer};
 use crate::metrics;
 use crate::monitoring::DynamoMonitoringRepository;
 use crate::orders::DynamoOrderRepository;
@@ -208,9 +208,48 @@ impl FromEnv for EventBridgePublisher {
     }
 }
 
-impl FromEnv for SesMailer {
+impl FromEnv for ReportMailer {
     fn from_env(aws: &SdkConfig) -> Result<Self, ConfigError> {
         Self::from_env(aws)
+    }
+}
+
+impl FromEnv for Invitations {
+    fn from_env(aws: &SdkConfig) -> Result<Self, ConfigError> {
+        Self::from_env(aws)
+    }
+}
+
+/// `MAX_CHARTS_PER_CUSTOMER`: how many charts a customer may own (default 100).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaxCharts(pub u32);
+
+impl FromEnv for MaxCharts {
+    fn from_env(_: &SdkConfig) -> Result<Self, ConfigError> {
+        const VARIABLE: &str = "MAX_CHARTS_PER_CUSTOMER";
+        match std::env::var(VARIABLE) {
+            Ok(text) if !text.trim().is_empty() => text
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(Self)
+                .ok_or_else(|| ConfigError {
+                    variable: VARIABLE,
+                    problem: format!("is {text:?}, not a whole number above 0"),
+                }),
+            _ => Ok(Self(100)),
+        }
+    }
+}
+
+crate::dependencies! {
+    /// What the functions that list a chart's recipients need: the charts, how callers are
+    /// identified, and the invitations to send.
+    pub struct ChartRecipientsDeps {
+        pub charts: DynamoMonitoringRepository,
+        pub auth: AuthMode,
+        pub invitations: Invitations,
     }
 }
 

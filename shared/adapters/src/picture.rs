@@ -46,6 +46,25 @@ pub fn of_chart(data: &ChartData, size: Size) -> picture::Picture {
     }
 }
 
+/// A report's picture of one series: its recent points and its reported alerts' thresholds.
+pub fn of_report(
+    chart_name: &str,
+    picture: &domain::monitoring::evaluation::ReportPicture,
+    (width, height): (u32, u32),
+) -> picture::Picture {
+    let series = &picture.series;
+    picture::Picture {
+        title: format!("{chart_name}: {}", series.name()),
+        width,
+        height,
+        lines: vec![picture::Line {
+            name: series.name().as_str().to_owned(),
+            points: series.points().map(|p| (p.at_millis, p.value)).collect(),
+            thresholds: picture.thresholds.clone(),
+        }],
+    }
+}
+
 /// 200 `image/svg+xml`.
 pub fn svg_response(data: &ChartData, size: Size) -> Response<Body> {
     let svg = picture::draw(&of_chart(data, size)).to_svg();

@@ -63,7 +63,7 @@ problems! {
         WrongStatus => Problem::conflict,
     }
     ListOrdersError { Forbidden => Problem::forbidden, InvalidCursor => invalid_cursor }
-    CreateChartError {}
+    CreateChartError { TooManyCharts => Problem::conflict }
     RecordPointsError {
         ChartNotFound => Problem::not_found,
         TooManySeries => Problem::conflict,

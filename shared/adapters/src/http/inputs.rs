@@ -45,6 +45,8 @@ pub fn alert_input<'a>(
         aggregation: fields.string("aggregation", validation),
         window: fields.integer("window", validation),
         message: fields.string("message", validation),
+        pending_for: fields.string("for", validation),
+        stale_after: fields.string("stale_after", validation),
     }
 }
 

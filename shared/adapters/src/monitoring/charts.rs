@@ -2,16 +2,19 @@
 
 use super::DynamoMonitoringRepository;
 use super::keys::{
-    AlertRef, alert_key, alert_ref_key, chart_key, chart_partition, owner_partition,
+    AlertRef, SubscriptionRef, alert_key, alert_ref_key, chart_count_key, chart_key,
+    chart_partition, owner_partition, subscription_key,
 };
 use super::lifecycle::mute_update;
 use super::points::{new_chart_attributes, seqs_of};
 use crate::store::{
-    ClientToken, Index, Query, SortKey, StoreError, Update, Versioned, Write, decode,
+    ClientToken, Condition, Index, Query, SortKey, StoreError, Update, Versioned, Write, decode,
+    new_item,
 };
+use aws_sdk_dynamodb::types::AttributeValue;
 use domain::monitoring::{
     Alert, Appended, Chart, ChartData, ChartStore, Mute, PageError, RecordPoints, Series,
-    SeriesChoice,
+    SeriesChoice, SubscriptionChanges, SubscriptionToken,
 };
 use domain::{AlertId, ChartId, Cursor, CustomerId, Limit, Page, Slug, Timestamp, Unexpected};
 
@@ -22,12 +25,76 @@ fn page_error(error: StoreError) -> PageError {
     }
 }
 
+/// Whether the transaction was cancelled because its `at`th write's condition failed.
+fn condition_failed_at(error: &StoreError, at: usize) -> bool {
+    matches!(error, StoreError::TransactionCancelled(reasons)
+        if reasons.get(at).is_some_and(|r| r.condition_failed() || r.conflicted()))
+}
+
+/// The writes of a chart's subscription tokens added and removed.
+fn subscription_writes(
+    chart: &Chart,
+    changes: &SubscriptionChanges,
+    table: &str,
+) -> Result<Vec<Write>, StoreError> {
+    let added = changes.added.iter().map(|s| {
+        let reference = SubscriptionRef {
+            token: s.token().clone(),
+            chart_id: chart.id(),
+        };
+        Write::create(&reference, table)
+    });
+    let removed = changes
+        .removed
+        .iter()
+        .map(|token| Write::delete(&subscription_key(token), Condition::default(), table));
+    added.chain(removed).collect()
+}
+
 impl ChartStore for DynamoMonitoringRepository {
-    async fn create_chart(&self, chart: &Chart) -> Result<(), Unexpected> {
-        self.store
-            .create_with(chart, new_chart_attributes())
-            .await?;
-        Ok(())
+    async fn create_chart(&self, chart: &Chart, max_charts: u32) -> Result<bool, Unexpected> {
+        let table = self.store.table();
+        // First, so that a refusal is told by the first write's reason.
+        let count = Update::beside(
+            chart_count_key(chart.owner_id()),
+            "SET #count = if_not_exists(#count, :zero) + :one",
+            Condition::new("attribute_not_exists(#count) OR #count < :max")
+                .name("#count", "count")
+                .value(":zero", AttributeValue::N("0".into()))
+                .value(":one", AttributeValue::N("1".into()))
+                .value(":max", AttributeValue::N(max_charts.to_string())),
+        );
+        let mut item = new_item(chart)?;
+        item.extend(new_chart_attributes());
+        let mut writes = vec![
+            Write::update(count, table)?,
+            Write::create_item(item, table)?,
+        ];
+        let invited = SubscriptionChanges {
+            added: chart.subscriptions().to_vec(),
+            removed: Vec::new(),
+        };
+        writes.extend(subscription_writes(chart, &invited, table)?);
+        let token = ClientToken::of(&["create-chart", &chart.id().to_string()]);
+        match self.store.transact(writes, &token).await {
+            Ok(()) => Ok(true),
+            Err(e) if condition_failed_at(&e, 0) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn chart_of_subscription(
+        &self,
+        token: &SubscriptionToken,
+    ) -> Result<Option<(Chart, u64)>, Unexpected> {
+        let Some(reference) = self
+            .store
+            .get::<SubscriptionRef>(&subscription_key(token))
+            .await?
+        else {
+            return Ok(None);
+        };
+        self.get_chart(&reference.doc.chart_id).await
     }
 
     async fn get_chart(&self, id: &ChartId) -> Result<Option<(Chart, u64)>, Unexpected> {
@@ -44,10 +111,26 @@ impl ChartStore for DynamoMonitoringRepository {
         self.append(owner, chart, points).await
     }
 
-    async fn save_chart(&self, chart: &Chart, version: u64) -> Result<bool, Unexpected> {
-        match self.store.save(chart, version).await {
-            Ok(_) => Ok(true),
-            Err(StoreError::VersionConflict) => Ok(false),
+    async fn save_chart(
+        &self,
+        chart: &Chart,
+        version: u64,
+        subscriptions: &SubscriptionChanges,
+    ) -> Result<bool, Unexpected> {
+        if subscriptions.is_empty() {
+            return match self.store.save(chart, version).await {
+                Ok(_) => Ok(true),
+                Err(StoreError::VersionConflict) => Ok(false),
+                Err(e) => Err(e.into()),
+            };
+        }
+        let table = self.store.table();
+        let mut writes = vec![Write::save(chart, version, table)?];
+        writes.extend(subscription_writes(chart, subscriptions, table)?);
+        let token = ClientToken::of(&["save-chart", &chart.id().to_string(), &version.to_string()]);
+        match self.store.transact(writes, &token).await {
+            Ok(()) => Ok(true),
+            Err(e) if condition_failed_at(&e, 0) => Ok(false),
             Err(e) => Err(e.into()),
         }
     }

@@ -1,8 +1,8 @@
 //! Monitoring's items and their keys (the table is in the module docs of [`super`]).
 
 use crate::store::{Document, IndexKeys, Key};
-use domain::monitoring::{Alert, Chart, shard_of};
-use domain::{AlertId, ChartId, CustomerId};
+use domain::monitoring::{Alert, Chart, SubscriptionToken, shard_of};
+use domain::{AlertId, ChartId, CustomerId, Timestamp};
 use serde::{Deserialize, Serialize};
 
 pub(super) fn chart_partition(id: &ChartId) -> String {
@@ -79,17 +79,52 @@ impl Document for AlertRef {
     }
 }
 
+/// The last tick that claimed a chart. Its sort key sorts right after the chart's, so the
+/// evaluation's one query reads it with the chart and its alerts.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct TickMark {
     pub(super) chart_id: ChartId,
     pub(super) tick: String,
+    pub(super) at: Timestamp,
+    pub(super) settled: bool,
+}
+
+pub(super) const TICK_MARK_SK: &str = "CHART#TICK";
+
+pub(super) fn tick_mark_key(chart: &ChartId) -> Key {
+    Key::new(chart_partition(chart), TICK_MARK_SK)
 }
 
 impl Document for TickMark {
     const ENTITY: &'static str = "tick_mark";
+    const SCHEMA_VERSION: u32 = 2;
+
+    fn key(&self) -> Key {
+        tick_mark_key(&self.chart_id)
+    }
+}
+
+/// A subscription token's item: the token is the key, the item names its chart.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct SubscriptionRef {
+    pub(super) token: SubscriptionToken,
+    pub(super) chart_id: ChartId,
+}
+
+pub(super) fn subscription_key(token: &SubscriptionToken) -> Key {
+    Key::new(format!("SUBSCRIPTION#{}", token.as_str()), "SUBSCRIPTION")
+}
+
+impl Document for SubscriptionRef {
+    const ENTITY: &'static str = "subscription_ref";
     const SCHEMA_VERSION: u32 = 1;
 
     fn key(&self) -> Key {
-        Key::new(chart_partition(&self.chart_id), "TICK")
+        subscription_key(&self.token)
     }
+}
+
+/// How many charts a customer owns, kept beside their charts for the bound on them.
+pub(super) fn chart_count_key(owner: &CustomerId) -> Key {
+    Key::new(format!("CHART_COUNT#{owner}"), "CHART_COUNT")
 }

@@ -6,7 +6,10 @@
 //! page at a time; a purge cut short (logged) leaves only such unreachable items.
 
 use super::DynamoMonitoringRepository;
-use super::keys::{alert_key, alert_ref_key, chart_key, chart_partition};
+use super::keys::{
+    alert_key, alert_ref_key, chart_count_key, chart_key, chart_partition, subscription_key,
+};
+use crate::store::Update;
 use crate::store::{ClientToken, Condition, Key, Query, SortKey, StoreError, Write, attribute};
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::monitoring::{Alert, Chart};
@@ -65,6 +68,26 @@ impl DynamoMonitoringRepository {
                 table,
             )?);
         }
+        for subscription in chart.subscriptions() {
+            writes.push(Write::delete(
+                &subscription_key(subscription.token()),
+                Condition::default(),
+                table,
+            )?);
+        }
+        // Unconditional, so a delete never waits on the count: charts created before they
+        // were counted make it run low (the owner may then hold a few more), never high.
+        writes.push(Write::update(
+            Update::beside(
+                chart_count_key(chart.owner_id()),
+                "SET #count = if_not_exists(#count, :zero) - :one",
+                Condition::default()
+                    .name("#count", "count")
+                    .value(":zero", AttributeValue::N("0".into()))
+                    .value(":one", AttributeValue::N("1".into())),
+            ),
+            table,
+        )?);
         let token = ClientToken::of(&["delete-chart", &id.to_string(), &version.to_string()]);
         match self.store.transact(writes, &token).await {
             Ok(()) => {}

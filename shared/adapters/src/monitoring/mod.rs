@@ -8,10 +8,12 @@
 //! | point | `CHART#<id>` | `POINT#<series>#<slot>` | (a ring of 1,000 slots per series: [`points`]) |
 //! | alert | `CHART#<id>` | `ALERT#<id>` | |
 //! | alert reference | `ALERT#<id>` | `ALERT` | (the chart and owner of an alert, for mutes by alert id) |
-//! | tick mark | `CHART#<id>` | `TICK` | (the last tick that sent this chart's report) |
+//! | tick mark | `CHART#<id>` | `CHART#TICK` | (the last tick that claimed the chart, and whether it finished) |
+//! | subscription | `SUBSCRIPTION#<token>` | `SUBSCRIPTION` | (the chart of a recipient's token) |
+//! | chart count | `CHART_COUNT#<owner>` | `CHART_COUNT` | (the owner's charts, for their bound) |
 //!
-//! An evaluation reads the chart and its alerts in one query (`ALERT#...` and `CHART` sort
-//! together), then the newest points of the watched series: for alerts' usual short windows,
+//! An evaluation reads the chart, its alerts and its tick mark in one query (`ALERT#...`,
+//! `CHART` and `CHART#TICK` sort together), then the newest points of the watched series: for alerts' usual short windows,
 //! one batch read of their slots. Deletes are in [`lifecycle`].
 
 mod charts;

@@ -3,7 +3,7 @@
 
 use super::codec::{DATA, ENTITY, EXPIRES_AT, SCHEMA_VERSION, UPDATED_AT, VERSION};
 use super::codec::{data_of, new_item, now, number};
-use super::document::{Document, Index, Key};
+use super::document::{Document, Index, Item, Key};
 use super::error::StoreError;
 use anyhow::Context;
 use aws_sdk_dynamodb::types::{
@@ -162,9 +162,15 @@ pub struct Write(pub(crate) TransactWriteItem);
 impl Write {
     /// Puts a new document; the transaction fails if its key exists.
     pub fn create<T: Document>(doc: &T, table: &str) -> Result<Self, StoreError> {
+        Self::create_item(new_item(doc)?, table)
+    }
+
+    /// Puts a new item (a document with attributes of the store's beside it); the
+    /// transaction fails if its key exists.
+    pub fn create_item(item: Item, table: &str) -> Result<Self, StoreError> {
         let put = Put::builder()
             .table_name(table)
-            .set_item(Some(new_item(doc)?))
+            .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk)")
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
@@ -208,9 +214,13 @@ impl Write {
             .table_name(table)
             .set_key(Some(update.key.to_item()))
             .update_expression(update.expression)
-            .condition_expression(update.condition.expression)
+            .set_condition_expression(
+                (!update.condition.expression.is_empty()).then_some(update.condition.expression),
+            )
             .set_expression_attribute_names(Some(update.condition.names))
-            .set_expression_attribute_values(Some(update.condition.values))
+            .set_expression_attribute_values(
+                (!update.condition.values.is_empty()).then_some(update.condition.values),
+            )
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .context("building a transactional update")?;

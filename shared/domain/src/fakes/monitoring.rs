@@ -3,6 +3,7 @@ use crate::monitoring::evaluation::Report;
 use crate::monitoring::{
     Alert, Appended, Chart, ChartContents, ChartData, ChartStore, EvaluationStore,
     MAX_POINTS_PER_SERIES, Mailer, Mute, PageError, Point, RecordPoints, Series, SeriesChoice,
+    Subscription, SubscriptionChanges, SubscriptionMailer, SubscriptionToken, Tick, TickClaim,
     shard_of,
 };
 use crate::{
@@ -20,7 +21,7 @@ pub struct InMemoryCharts {
     points: Mutex<HashMap<(ChartId, Slug), Vec<Point>>>,
     appended: Mutex<HashMap<(ChartId, Slug), u64>>,
     alerts: Mutex<BTreeMap<AlertId, (Alert, u64)>>,
-    ticks: Mutex<HashMap<ChartId, String>>,
+    ticks: Mutex<HashMap<ChartId, TickClaim>>,
     failures: Failures,
 }
 
@@ -92,10 +93,29 @@ impl InMemoryCharts {
 }
 
 impl ChartStore for InMemoryCharts {
-    async fn create_chart(&self, chart: &Chart) -> Result<(), Unexpected> {
+    async fn create_chart(&self, chart: &Chart, max_charts: u32) -> Result<bool, Unexpected> {
         self.failures.check("create_chart")?;
-        lock(&self.charts).insert(chart.id(), (chart.clone(), 1));
-        Ok(())
+        let mut charts = lock(&self.charts);
+        let owned = charts
+            .values()
+            .filter(|(c, _)| c.owner_id() == chart.owner_id())
+            .count();
+        if owned >= max_charts as usize {
+            return Ok(false);
+        }
+        charts.insert(chart.id(), (chart.clone(), 1));
+        Ok(true)
+    }
+
+    async fn chart_of_subscription(
+        &self,
+        token: &SubscriptionToken,
+    ) -> Result<Option<(Chart, u64)>, Unexpected> {
+        self.failures.check("chart_of_subscription")?;
+        Ok(lock(&self.charts)
+            .values()
+            .find(|(c, _)| c.subscription(token).is_some())
+            .cloned())
     }
 
     async fn get_chart(&self, id: &ChartId) -> Result<Option<(Chart, u64)>, Unexpected> {
@@ -134,7 +154,12 @@ impl ChartStore for InMemoryCharts {
         Ok(Appended::Done)
     }
 
-    async fn save_chart(&self, chart: &Chart, version: u64) -> Result<bool, Unexpected> {
+    async fn save_chart(
+        &self,
+        chart: &Chart,
+        version: u64,
+        _: &SubscriptionChanges,
+    ) -> Result<bool, Unexpected> {
         self.save_at_version(chart, version, "save_chart")
     }
 
@@ -357,37 +382,93 @@ impl EvaluationStore for InMemoryCharts {
             chart,
             series,
             alerts,
+            claim: lock(&self.ticks).get(id).cloned(),
         }))
     }
 
-    async fn claim_tick(&self, chart: &ChartId, tick: &str) -> Result<bool, Unexpected> {
+    async fn claim_tick(
+        &self,
+        chart: &ChartId,
+        tick: &Tick,
+        last: Option<&TickClaim>,
+    ) -> Result<bool, Unexpected> {
         self.failures.check("claim_tick")?;
         let mut ticks = lock(&self.ticks);
-        if ticks.get(chart).is_some_and(|t| t == tick) {
+        if ticks.get(chart) != last {
             return Ok(false);
         }
-        ticks.insert(*chart, tick.to_owned());
+        ticks.insert(
+            *chart,
+            TickClaim {
+                tick: tick.id.clone(),
+                at: tick.now,
+                settled: false,
+            },
+        );
         Ok(true)
     }
 
-    async fn save_states(&self, alerts: &[Alert]) -> Result<(), Unexpected> {
+    async fn release_tick(&self, chart: &ChartId, tick: &Tick) -> Result<(), Unexpected> {
+        self.failures.check("release_tick")?;
+        if let Some(claim) = lock(&self.ticks)
+            .get_mut(chart)
+            .filter(|c| c.tick == tick.id)
+        {
+            claim.settled = true;
+        }
+        Ok(())
+    }
+
+    async fn save_states(
+        &self,
+        chart: &ChartId,
+        alerts: &[Alert],
+        tick: &Tick,
+    ) -> Result<bool, Unexpected> {
         self.failures.check("save_states")?;
+        let mut ticks = lock(&self.ticks);
+        let Some(claim) = ticks.get_mut(chart).filter(|c| c.tick == tick.id) else {
+            return Ok(false);
+        };
         let mut stored = lock(&self.alerts);
+        let unchanged = alerts.iter().all(|alert| {
+            stored
+                .get(&alert.id())
+                .is_some_and(|(a, _)| a.version() == alert.version())
+        });
+        if !unchanged {
+            return Ok(false);
+        }
         for alert in alerts {
             if let Some((current, version)) = stored.get_mut(&alert.id()) {
                 current.keep_evaluation_of(alert);
                 *version += 1;
             }
         }
-        Ok(())
+        claim.settled = true;
+        Ok(true)
+    }
+
+    async fn recent_points(
+        &self,
+        chart: &ChartId,
+        names: &[Slug],
+        newest: usize,
+    ) -> Result<Vec<Series>, Unexpected> {
+        self.failures.check("recent_points")?;
+        Ok(names
+            .iter()
+            .filter_map(|name| self.series_of(*chart, name, newest))
+            .collect())
     }
 }
 
-/// Keeps every report it was asked to send, with its recipients; refuses reports to the
-/// addresses it was told to refuse.
+/// Keeps every report it was asked to send, with its recipients, and every invitation;
+/// refuses reports to the addresses it was told to refuse.
 #[derive(Debug, Default)]
 pub struct RecordingMailer {
     sent: Mutex<Vec<(Vec<Email>, Report)>>,
+    invited: Mutex<Vec<Subscription>>,
     refused: Mutex<Vec<Email>>,
 }
 
@@ -396,17 +477,32 @@ impl RecordingMailer {
         lock(&self.sent).clone()
     }
 
+    pub fn invited(&self) -> Vec<Subscription> {
+        lock(&self.invited).clone()
+    }
+
     pub fn refuse(&self, address: &Email) {
         lock(&self.refused).push(address.clone());
     }
 }
 
 impl Mailer for RecordingMailer {
-    async fn send(&self, to: &[Email], report: &Report) -> Result<(), Unexpected> {
+    async fn send(&self, to: &[&Subscription], report: &Report) -> Result<(), Unexpected> {
+        let to: Vec<Email> = to.iter().map(|s| s.email().clone()).collect();
         if to.iter().any(|a| lock(&self.refused).contains(a)) {
             return Err("the mail service refused the report".into());
         }
-        lock(&self.sent).push((to.to_vec(), report.clone()));
+        lock(&self.sent).push((to, report.clone()));
+        Ok(())
+    }
+}
+
+impl SubscriptionMailer for RecordingMailer {
+    async fn invite(&self, _: &Chart, subscription: &Subscription) -> Result<(), Unexpected> {
+        if lock(&self.refused).contains(subscription.email()) {
+            return Err("the mail service refused the invitation".into());
+        }
+        lock(&self.invited).push(subscription.clone());
         Ok(())
     }
 }
@@ -424,11 +520,29 @@ impl EvaluationStore for Broken {
         Err(broken())
     }
 
-    async fn claim_tick(&self, _: &ChartId, _: &str) -> Result<bool, Unexpected> {
+    async fn claim_tick(
+        &self,
+        _: &ChartId,
+        _: &Tick,
+        _: Option<&TickClaim>,
+    ) -> Result<bool, Unexpected> {
         Err(broken())
     }
 
-    async fn save_states(&self, _: &[Alert]) -> Result<(), Unexpected> {
+    async fn release_tick(&self, _: &ChartId, _: &Tick) -> Result<(), Unexpected> {
+        Err(broken())
+    }
+
+    async fn save_states(&self, _: &ChartId, _: &[Alert], _: &Tick) -> Result<bool, Unexpected> {
+        Err(broken())
+    }
+
+    async fn recent_points(
+        &self,
+        _: &ChartId,
+        _: &[Slug],
+        _: usize,
+    ) -> Result<Vec<Series>, Unexpected> {
         Err(broken())
     }
 }

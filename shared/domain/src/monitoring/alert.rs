@@ -5,7 +5,7 @@ use super::alert_commands::{AlertChange, CreateAlert};
 use super::chart::Chart;
 use super::series::Series;
 use super::template::MessageTemplate;
-use super::values::{Aggregation, Condition, Mute};
+use super::values::{Aggregation, Condition, Mute, PendingFor, StaleAfter};
 use crate::version::first_version;
 use crate::{AlertId, ChartId, CustomerId, Slug, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -16,8 +16,22 @@ use time::Duration;
 pub enum AlertState {
     #[default]
     Ok,
+    /// The condition holds, for less than the alert's `for` so far.
+    Pending,
     Firing,
     NoData,
+}
+
+fn default_pending_for() -> PendingFor {
+    super::alert_commands::DEFAULT_PENDING_FOR
+}
+
+fn default_stale_after() -> StaleAfter {
+    super::alert_commands::DEFAULT_STALE_AFTER
+}
+
+fn had_data_before_it_was_kept() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,6 +58,17 @@ pub struct Alert {
     /// The newest [`MAX_HISTORY`] state changes, newest first.
     #[serde(default)]
     pub(super) history: Vec<StateChange>,
+    #[serde(rename = "for", default = "default_pending_for")]
+    pub(super) pending_for: PendingFor,
+    #[serde(default = "default_stale_after")]
+    pub(super) stale_after: StaleAfter,
+    /// Since when the condition has held on every tick, while `pending`.
+    #[serde(default)]
+    pub(super) pending_since: Option<Timestamp>,
+    /// Whether an evaluation has found data since it was created or changed: losing data is
+    /// reported only then.
+    #[serde(default = "had_data_before_it_was_kept")]
+    pub(super) seen_data: bool,
 }
 
 /// State changes an alert keeps.
@@ -68,6 +93,8 @@ pub enum Notice {
     Firing,
     /// It stopped firing since it was last reported.
     Resolved,
+    /// Its series had data at its last evaluation and has none now.
+    NoData,
 }
 
 /// An alert after one evaluation.
@@ -77,6 +104,23 @@ pub struct Evaluated {
     /// The aggregated value the condition was judged on; `None` for no data.
     pub value: Option<f64>,
     pub notice: Option<Notice>,
+    /// Whether `next` has a new history entry for this evaluation.
+    state_changed: bool,
+}
+
+impl Evaluated {
+    /// The report told of it: when, in the alert and its history.
+    pub(super) fn notified(&mut self, now: Timestamp) {
+        if self.notice.is_none() {
+            return;
+        }
+        self.next.last_notified_at = Some(now);
+        if self.state_changed
+            && let Some(change) = self.next.history.first_mut()
+        {
+            change.notified = true;
+        }
+    }
 }
 
 impl Alert {
@@ -99,6 +143,10 @@ impl Alert {
             version: 1,
             updated_at: None,
             history: Vec::new(),
+            pending_for: command.pending_for,
+            stale_after: command.stale_after,
+            pending_since: None,
+            seen_data: false,
         }
     }
 
@@ -113,31 +161,35 @@ impl Alert {
     /// The owner's change. A change of what is evaluated (series, condition, aggregation,
     /// window) puts the alert back to `ok`, not firing; the version goes up either way.
     pub fn change(&mut self, change: AlertChange, now: Timestamp) {
-        let before = (
-            self.series.clone(),
-            self.condition,
-            self.aggregation,
-            self.window,
-        );
+        let before = self.judged_on();
         self.series = change.series.unwrap_or_else(|| self.series.clone());
         self.condition = change.condition.unwrap_or(self.condition);
         self.aggregation = change.aggregation.unwrap_or(self.aggregation);
         self.window = change.window.unwrap_or(self.window);
+        self.pending_for = change.pending_for.unwrap_or(self.pending_for);
+        self.stale_after = change.stale_after.unwrap_or(self.stale_after);
         if let Some(message) = change.message {
             self.message = message;
         }
-        let after = (
+        if before != self.judged_on() {
+            self.state = AlertState::Ok;
+            self.firing_since = None;
+            self.pending_since = None;
+            self.seen_data = false;
+        }
+        self.version += 1;
+        self.updated_at = Some(now);
+    }
+
+    /// What its value and condition are, besides the data: a change of it starts the alert
+    /// afresh (a new `for` or `stale_after` applies from the next evaluation).
+    fn judged_on(&self) -> (Slug, Condition, Aggregation, u16) {
+        (
             self.series.clone(),
             self.condition,
             self.aggregation,
             self.window,
-        );
-        if before != after {
-            self.state = AlertState::Ok;
-            self.firing_since = None;
-        }
-        self.version += 1;
-        self.updated_at = Some(now);
+        )
     }
 
     pub fn id(&self) -> AlertId {
@@ -174,58 +226,91 @@ impl Alert {
         self.last_notified_at
     }
 
+    /// Since when its condition has held, while `pending`.
+    pub fn pending_since(&self) -> Option<Timestamp> {
+        self.pending_since
+    }
+
+    /// Whether it has found data since it was created or last changed.
+    pub fn seen_data(&self) -> bool {
+        self.seen_data
+    }
+
     /// Its mute as set, expired or not.
     pub fn mute(&self) -> Option<&Mute> {
         self.mute.as_ref()
     }
 
     /// The alert judged over its series' newest points at `now`: `no_data` with fewer points
-    /// than its window, `firing` while its condition holds, `ok` otherwise. A report tells of
-    /// it when it starts firing, when it is still firing and was last reported at least
-    /// `repeat_interval` ago, and when it stops firing.
+    /// than its window or a newest point older than `stale_after`; while its condition holds,
+    /// `pending` until it has held on every evaluation for `for`, then `firing`; `ok`
+    /// otherwise. The notice says what a report would tell: a start of firing, a firing still
+    /// on after `repeat_interval`, a resolution, or data lost; [`Evaluated::notified`] records
+    /// that it was told.
     pub fn evaluate(
         &self,
         series: Option<&Series>,
         now: Timestamp,
         repeat_interval: Duration,
     ) -> Evaluated {
+        let stale_after_millis = i64::from(self.stale_after.as_seconds()) * 1000;
         let value = series
+            .filter(|s| {
+                s.latest_at_millis()
+                    .is_some_and(|at| now.unix_millis() - at <= stale_after_millis)
+            })
             .and_then(|s| s.newest(usize::from(self.window)))
             .and_then(|values| self.aggregation.apply(values));
-        let state = match value {
-            None => AlertState::NoData,
-            Some(v) if self.condition.op.holds(v, self.condition.threshold) => AlertState::Firing,
-            Some(_) => AlertState::Ok,
-        };
         let mut next = self.clone();
-        next.state = state;
         let mut notice = None;
-        if state == AlertState::Firing {
-            let starts = self.state != AlertState::Firing;
-            let due = self
-                .last_notified_at
-                .is_none_or(|last| now.elapsed_since(last) >= repeat_interval);
-            if starts {
-                next.firing_since = Some(now);
+        match value.map(|v| self.condition.op.holds(v, self.condition.threshold)) {
+            None => {
+                next.state = AlertState::NoData;
+                next.pending_since = None;
+                next.firing_since = None;
+                if self.seen_data && self.state != AlertState::NoData {
+                    notice = Some(Notice::NoData);
+                }
             }
-            if starts || due {
-                next.last_notified_at = Some(now);
-                notice = Some(Notice::Firing);
+            Some(true) if self.state == AlertState::Firing => {
+                let due = self
+                    .last_notified_at
+                    .is_none_or(|last| now.elapsed_since(last) >= repeat_interval);
+                notice = due.then_some(Notice::Firing);
             }
-        } else if self.state == AlertState::Firing {
-            next.firing_since = None;
-            next.last_notified_at = Some(now);
-            notice = Some(Notice::Resolved);
+            Some(true) => {
+                // Only a pending alert has held before; from any other state it starts now.
+                let since = self.pending_since.unwrap_or(now);
+                if now.elapsed_since(since) >= self.pending_for.duration() {
+                    next.state = AlertState::Firing;
+                    next.firing_since = Some(now);
+                    next.pending_since = None;
+                    notice = Some(Notice::Firing);
+                } else {
+                    next.state = AlertState::Pending;
+                    next.pending_since = Some(since);
+                }
+            }
+            Some(false) => {
+                next.state = AlertState::Ok;
+                next.pending_since = None;
+                next.firing_since = None;
+                if self.state == AlertState::Firing {
+                    notice = Some(Notice::Resolved);
+                }
+            }
         }
-        if state != self.state {
+        next.seen_data |= value.is_some();
+        let state_changed = next.state != self.state;
+        if state_changed {
             next.history.insert(
                 0,
                 StateChange {
                     at: now,
                     from: self.state,
-                    to: state,
+                    to: next.state,
                     value,
-                    notified: notice.is_some(),
+                    notified: false,
                 },
             );
             next.history.truncate(MAX_HISTORY);
@@ -234,6 +319,7 @@ impl Alert {
             next,
             value,
             notice,
+            state_changed,
         }
     }
 
@@ -253,6 +339,8 @@ impl Alert {
         self.firing_since = evaluated.firing_since;
         self.last_notified_at = evaluated.last_notified_at;
         self.history = evaluated.history.clone();
+        self.pending_since = evaluated.pending_since;
+        self.seen_data = evaluated.seen_data;
     }
 
     /// A mute whose `until` has passed no longer mutes.
@@ -279,6 +367,8 @@ impl Alert {
             state: self.state,
             firing_since: self.firing_since,
             last_notified_at: self.last_notified_at,
+            pending_for: self.pending_for,
+            stale_after: self.stale_after,
             version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at.unwrap_or(self.created_at),
@@ -316,6 +406,9 @@ pub struct AlertView<'a> {
     pub state: AlertState,
     pub firing_since: Option<Timestamp>,
     pub last_notified_at: Option<Timestamp>,
+    #[serde(rename = "for")]
+    pub pending_for: PendingFor,
+    pub stale_after: StaleAfter,
     pub version: u64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,

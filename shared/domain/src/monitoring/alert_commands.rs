@@ -1,7 +1,7 @@
 //! The commands on alerts: create one, change one, mute one.
 
 use super::template::MessageTemplate;
-use super::values::{Aggregation, Condition, Mute, Op};
+use super::values::{Aggregation, Condition, Mute, Op, PendingFor, StaleAfter};
 use crate::{Slug, Text, Timestamp, Validation};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -11,7 +11,14 @@ pub struct CreateAlert {
     pub aggregation: Aggregation,
     pub window: u16,
     pub message: MessageTemplate,
+    pub pending_for: PendingFor,
+    pub stale_after: StaleAfter,
 }
+
+/// An alert fires at once unless told to wait.
+pub const DEFAULT_PENDING_FOR: PendingFor = PendingFor::seconds(0);
+/// A series silent for an hour has no data.
+pub const DEFAULT_STALE_AFTER: StaleAfter = StaleAfter::seconds(3600);
 
 #[derive(Debug, Clone, Default)]
 pub struct CreateAlertInput<'a> {
@@ -22,6 +29,9 @@ pub struct CreateAlertInput<'a> {
     pub aggregation: Option<&'a str>,
     pub window: Option<i64>,
     pub message: Option<&'a str>,
+    /// `for`.
+    pub pending_for: Option<&'a str>,
+    pub stale_after: Option<&'a str>,
 }
 
 pub const MAX_WINDOW: i64 = 100;
@@ -54,12 +64,22 @@ impl CreateAlert {
             Some(w) => parse_window(w, validation),
         };
         let message = validation.required("message", input.message, MessageTemplate::parse);
+        let pending_for = match input.pending_for {
+            None => Some(DEFAULT_PENDING_FOR),
+            Some(text) => validation.check("for", PendingFor::parse(text)),
+        };
+        let stale_after = match input.stale_after {
+            None => Some(DEFAULT_STALE_AFTER),
+            Some(text) => validation.check("stale_after", StaleAfter::parse(text)),
+        };
         Some(Self {
             series: series?,
             condition: condition?,
             aggregation: aggregation?,
             window: window?,
             message: message?,
+            pending_for: pending_for?,
+            stale_after: stale_after?,
         })
     }
 }
@@ -107,6 +127,8 @@ pub struct AlertChange {
     pub(super) aggregation: Option<Aggregation>,
     pub(super) window: Option<u16>,
     pub(super) message: Option<MessageTemplate>,
+    pub(super) pending_for: Option<PendingFor>,
+    pub(super) stale_after: Option<StaleAfter>,
 }
 
 impl AlertChange {
@@ -119,17 +141,21 @@ impl AlertChange {
             aggregation,
             window,
             message,
+            pending_for,
+            stale_after,
         } = input;
         if series.is_none()
             && op.is_none()
             && aggregation.is_none()
             && window.is_none()
             && message.is_none()
+            && pending_for.is_none()
+            && stale_after.is_none()
         {
             if validation.is_empty() {
                 validation.push(
                     super::chart_change::EMPTY_CHANGE_FIELD,
-                    "must name at least one of series, condition, aggregation, window, message",
+                    "must name at least one of series, condition, aggregation, window, message, for, stale_after",
                 );
             }
             return None;
@@ -151,6 +177,14 @@ impl AlertChange {
             window: given(window.map(|w| parse_window(w, validation)), &mut valid),
             message: given(
                 message.map(|m| validation.check("message", MessageTemplate::parse(m))),
+                &mut valid,
+            ),
+            pending_for: given(
+                pending_for.map(|t| validation.check("for", PendingFor::parse(t))),
+                &mut valid,
+            ),
+            stale_after: given(
+                stale_after.map(|t| validation.check("stale_after", StaleAfter::parse(t))),
                 &mut valid,
             ),
         };
@@ -275,6 +309,8 @@ mod tests {
                 aggregation: Some("median"),
                 window: Some(101),
                 message: Some("{nope}"),
+                pending_for: Some("5x"),
+                stale_after: Some("30s"),
             },
             &mut validation,
         );
@@ -288,7 +324,9 @@ mod tests {
                 "condition.threshold",
                 "aggregation",
                 "window",
-                "message"
+                "message",
+                "for",
+                "stale_after"
             ]
         );
     }

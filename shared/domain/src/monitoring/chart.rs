@@ -1,6 +1,9 @@
 //! The [`Chart`] aggregate: a customer's chart, the names of its series and how many alerts
 //! it holds, with the bounds on both.
 
+use super::subscription::{
+    Subscription, SubscriptionError, SubscriptionToken, SubscriptionView, resubscribe,
+};
 use crate::version::first_version;
 use crate::{ChartId, CustomerId, Email, Line, Slug, Text, Timestamp, Validation};
 use serde::{Deserialize, Serialize};
@@ -34,6 +37,9 @@ pub struct Chart {
     /// `None` for a chart never changed (or stored before it was kept).
     #[serde(default)]
     pub(super) updated_at: Option<Timestamp>,
+    /// One per recipient, in the same order.
+    #[serde(default)]
+    pub(super) subscriptions: Vec<Subscription>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -61,6 +67,7 @@ pub struct ChartView<'a> {
     pub name: &'a ChartName,
     pub description: &'a ChartDescription,
     pub recipients: &'a [Email],
+    pub subscriptions: Vec<SubscriptionView<'a>>,
     pub version: u64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -69,6 +76,7 @@ pub struct ChartView<'a> {
 impl Chart {
     /// A new chart of `owner`'s, without series or alerts.
     pub fn create(owner: CustomerId, command: CreateChart, now: Timestamp) -> Self {
+        let (subscriptions, _) = resubscribe(&[], &command.recipients, now);
         Self {
             id: ChartId::new(),
             owner_id: owner,
@@ -80,6 +88,7 @@ impl Chart {
             alert_count: 0,
             version: 1,
             updated_at: None,
+            subscriptions,
         }
     }
 
@@ -101,6 +110,58 @@ impl Chart {
 
     pub fn recipients(&self) -> &[Email] {
         &self.recipients
+    }
+
+    pub fn subscriptions(&self) -> &[Subscription] {
+        &self.subscriptions
+    }
+
+    pub fn subscription(&self, token: &SubscriptionToken) -> Option<&Subscription> {
+        self.subscriptions.iter().find(|s| s.token() == token)
+    }
+
+    /// The recipients who get its reports.
+    pub fn confirmed_subscriptions(&self) -> Vec<&Subscription> {
+        self.subscriptions
+            .iter()
+            .filter(|s| s.is_confirmed())
+            .collect()
+    }
+
+    /// The recipient of `token` confirms; `Ok(false)` when they already had.
+    pub fn confirm(
+        &mut self,
+        token: &SubscriptionToken,
+        now: Timestamp,
+    ) -> Result<bool, SubscriptionError> {
+        self.change_subscription(token, |s| s.confirm(now))
+    }
+
+    /// The recipient of `token` wants nothing more; `Ok(false)` when they already had.
+    pub fn unsubscribe(
+        &mut self,
+        token: &SubscriptionToken,
+        now: Timestamp,
+    ) -> Result<bool, SubscriptionError> {
+        self.change_subscription(token, |s| s.unsubscribe(now))
+    }
+
+    fn change_subscription(
+        &mut self,
+        token: &SubscriptionToken,
+        change: impl FnOnce(&mut Subscription) -> Result<bool, SubscriptionError>,
+    ) -> Result<bool, SubscriptionError> {
+        let subscription = self
+            .subscriptions
+            .iter_mut()
+            .find(|s| s.token() == token)
+            .ok_or(SubscriptionError::NotFound)?;
+        let changed = change(subscription)?;
+        // A concurrent save of the owner's change must not undo it.
+        if changed {
+            self.version += 1;
+        }
+        Ok(changed)
     }
 
     pub fn series_names(&self) -> &[Slug] {
@@ -155,6 +216,7 @@ impl Chart {
             name: &self.name,
             description: &self.description,
             recipients: &self.recipients,
+            subscriptions: self.subscriptions.iter().map(Subscription::view).collect(),
             version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at.unwrap_or(self.created_at),

@@ -2,6 +2,7 @@
 //! recipients, with the rules of a new chart.
 
 use super::chart::{Chart, ChartDescription, ChartName, parse_recipients};
+use super::subscription::{SubscriptionChanges, resubscribe};
 use crate::{Email, Timestamp, Validation};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -51,8 +52,10 @@ impl ChartChange {
 }
 
 impl Chart {
-    /// The owner's change: each field given replaces the chart's; the version goes up.
-    pub fn change(&mut self, change: ChartChange, now: Timestamp) {
+    /// The owner's change: each field given replaces the chart's; the version goes up. New
+    /// recipients start pending; removed ones lose their subscription.
+    pub fn change(&mut self, change: ChartChange, now: Timestamp) -> SubscriptionChanges {
+        let mut changes = SubscriptionChanges::default();
         if let Some(name) = change.name {
             self.name = name;
         }
@@ -60,10 +63,14 @@ impl Chart {
             self.description = description;
         }
         if let Some(recipients) = change.recipients {
+            let (subscriptions, changed) = resubscribe(&self.subscriptions, &recipients, now);
+            self.subscriptions = subscriptions;
             self.recipients = recipients;
+            changes = changed;
         }
         self.version += 1;
         self.updated_at = Some(now);
+        changes
     }
 }
 

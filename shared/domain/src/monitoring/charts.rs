@@ -4,8 +4,10 @@
 use super::alert::Alert;
 use super::alert_commands::{CreateAlert, MuteRequest};
 use super::chart::{Chart, CreateChart, TooManyAlerts, TooManySeries};
-use super::ports::{Appended, ChartStore};
+use super::ports::{Appended, ChartStore, SubscriptionMailer};
 use super::series::RecordPoints;
+use super::subscribe::invite_all;
+use super::subscription::SubscriptionChanges;
 use crate::PageError;
 use crate::{
     AlertId, Backoff, Caller, ChartId, Clock, Cursor, Limit, Page, Slug, Timestamp, Unexpected,
@@ -19,22 +21,35 @@ const CONTENDED: &str = "the chart is being changed by other requests; try again
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreateChartError {
+    #[error("you own {0} charts already, the most a customer may own")]
+    TooManyCharts(u32),
     #[error("could not create the chart")]
     Unexpected(#[source] Unexpected),
 }
 
-/// A customer creates a chart they own.
+/// A customer creates a chart they own (at most `max_charts`); each recipient is invited to
+/// confirm.
 pub async fn create_chart(
     caller: &Caller,
     command: CreateChart,
+    max_charts: u32,
     clock: &impl Clock,
     charts: &impl ChartStore,
+    mailer: &impl SubscriptionMailer,
 ) -> Result<Chart, CreateChartError> {
     let chart = Chart::create(caller.customer_id.clone(), command, clock.now());
-    charts
-        .create_chart(&chart)
+    let created = charts
+        .create_chart(&chart, max_charts)
         .await
         .map_err(CreateChartError::Unexpected)?;
+    if !created {
+        return Err(CreateChartError::TooManyCharts(max_charts));
+    }
+    let invited = SubscriptionChanges {
+        added: chart.subscriptions().to_vec(),
+        removed: Vec::new(),
+    };
+    invite_all(&chart, &invited, mailer).await;
     Ok(chart)
 }
 
@@ -81,7 +96,12 @@ pub async fn record_points(
             .map_err(fail)?
             .filter(|(c, _)| c.is_owned_by(&caller.customer_id))
             .ok_or(RecordPointsError::ChartNotFound(chart_id))?;
-        if chart.add_series(&names)? && !charts.save_chart(&chart, version).await.map_err(fail)? {
+        if chart.add_series(&names)?
+            && !charts
+                .save_chart(&chart, version, &SubscriptionChanges::default())
+                .await
+                .map_err(fail)?
+        {
             // Another request changed the chart (another new series): read it again.
             backoff.pause(attempt).await;
         }

@@ -5,7 +5,8 @@ use super::alert::{Alert, AlertState, Evaluated, Notice};
 use super::chart::Chart;
 use super::series::Series;
 use super::template::format_number;
-use crate::{AlertId, Timestamp, escape_html};
+use super::values::Op;
+use crate::{AlertId, Slug, Timestamp, escape_html};
 use time::Duration;
 
 /// One alert line of a report.
@@ -13,25 +14,38 @@ use time::Duration;
 pub struct ReportLine {
     pub alert_id: AlertId,
     pub message: String,
-    pub series: String,
+    pub series: Slug,
     pub value: Option<f64>,
+    pub op: Op,
+    pub threshold: f64,
     pub state: AlertState,
+    /// Firing: since it fired; resolved or without data: since this evaluation.
+    pub since: Timestamp,
 }
 
-/// The e-mail of one chart for one tick.
+/// A picture of a reported series with the thresholds of its reported alerts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportPicture {
+    pub series: Series,
+    pub thresholds: Vec<f64>,
+}
+
+/// The e-mail of one chart for one tick; each recipient's copy adds their own link.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
+    pub chart_name: String,
     pub subject: String,
     pub firing: Vec<ReportLine>,
     pub resolved: Vec<ReportLine>,
-    pub text: String,
-    pub html: String,
+    pub no_data: Vec<ReportLine>,
+    /// Filled by the use case from the series' recent points, one per reported series.
+    pub pictures: Vec<ReportPicture>,
 }
 
 /// What evaluating a chart decided.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChartEvaluation {
-    /// Alerts whose state, `firing_since` or `last_notified_at` changed.
+    /// Alerts whose evaluation fields changed.
     pub changed: Vec<Alert>,
     pub report: Option<Report>,
     /// Unmuted alerts evaluated, and how many of them are firing now.
@@ -40,7 +54,9 @@ pub struct ChartEvaluation {
 }
 
 /// Evaluates every unmuted alert of a chart over its series at `now` ([`Alert::evaluate`]),
-/// and renders the report of those that have something to tell.
+/// and renders the report of those that have something to tell, when the chart has a
+/// confirmed recipient to tell it to (without one, states advance and nothing is marked
+/// as told).
 pub fn evaluate_chart(
     chart: &Chart,
     series: &[Series],
@@ -48,21 +64,26 @@ pub fn evaluate_chart(
     now: Timestamp,
     repeat_interval: Duration,
 ) -> ChartEvaluation {
+    let can_report = !chart.confirmed_subscriptions().is_empty();
     let mut changed = Vec::new();
-    let mut firing_lines = Vec::new();
-    let mut resolved_lines = Vec::new();
+    let (mut firing_lines, mut resolved_lines, mut no_data_lines) = (vec![], vec![], vec![]);
     let mut evaluated = 0;
     let mut firing = 0;
     for alert in alerts.iter().filter(|a| !a.is_muted(now)) {
         evaluated += 1;
         let data = series.iter().find(|s| s.name() == &alert.series);
+        let mut result = alert.evaluate(data, now, repeat_interval);
+        if can_report {
+            result.notified(now);
+        }
         let Evaluated {
             next,
             value,
             notice,
-        } = alert.evaluate(data, now, repeat_interval);
+            ..
+        } = result;
         firing += usize::from(next.state == AlertState::Firing);
-        let line = || ReportLine {
+        let line = |since| ReportLine {
             alert_id: next.id,
             message: next.message.render(
                 chart.name.as_str(),
@@ -70,21 +91,32 @@ pub fn evaluate_chart(
                 value,
                 next.condition.threshold,
             ),
-            series: next.series.to_string(),
+            series: next.series.clone(),
             value,
+            op: next.condition.op,
+            threshold: next.condition.threshold,
             state: next.state,
+            since,
         };
         match notice {
-            Some(Notice::Firing) => firing_lines.push(line()),
-            Some(Notice::Resolved) => resolved_lines.push(line()),
+            Some(Notice::Firing) => firing_lines.push(line(next.firing_since.unwrap_or(now))),
+            Some(Notice::Resolved) => resolved_lines.push(line(now)),
+            Some(Notice::NoData) => no_data_lines.push(line(now)),
             None => {}
         }
         if next != *alert {
             changed.push(next);
         }
     }
-    let report = (!firing_lines.is_empty() || !resolved_lines.is_empty())
-        .then(|| render(chart, firing_lines, resolved_lines));
+    let told = !firing_lines.is_empty() || !resolved_lines.is_empty() || !no_data_lines.is_empty();
+    let report = (can_report && told).then(|| Report {
+        chart_name: chart.name.as_str().to_owned(),
+        subject: subject(chart, &firing_lines, &resolved_lines, &no_data_lines),
+        firing: firing_lines,
+        resolved: resolved_lines,
+        no_data: no_data_lines,
+        pictures: Vec::new(),
+    });
     ChartEvaluation {
         changed,
         report,
@@ -93,64 +125,146 @@ pub fn evaluate_chart(
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+fn plural(n: usize) -> String {
+    format!("{n} {}", if n == 1 { "alert" } else { "alerts" })
 }
 
-fn render(chart: &Chart, firing: Vec<ReportLine>, resolved: Vec<ReportLine>) -> Report {
-    let mut counts = Vec::new();
-    if !firing.is_empty() {
-        counts.push(format!(
-            "{} firing",
-            plural(firing.len(), "alert", "alerts")
-        ));
-    }
-    if !resolved.is_empty() {
-        counts.push(format!(
-            "{} resolved",
-            plural(resolved.len(), "alert", "alerts")
-        ));
-    }
-    let subject = format!("[{}] {}", chart.name, counts.join(", "));
+fn subject(
+    chart: &Chart,
+    firing: &[ReportLine],
+    resolved: &[ReportLine],
+    no_data: &[ReportLine],
+) -> String {
+    let counts: Vec<String> = [
+        (firing.len(), "firing"),
+        (resolved.len(), "resolved"),
+        (no_data.len(), "without data"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{} {what}", plural(n)))
+    .collect();
+    format!("[{}] {}", chart.name, counts.join(", "))
+}
 
-    let value_text = |line: &ReportLine| {
-        line.value
-            .map_or_else(|| "no data".to_owned(), format_number)
-    };
-    let mut text = format!("Chart: {}\n", chart.name);
-    let mut html = format!(
-        "<!doctype html><html><body><h1>{}</h1>",
-        escape_html(chart.name.as_str())
-    );
-    for (title, lines) in [("Firing", &firing), ("Resolved", &resolved)] {
-        if lines.is_empty() {
-            continue;
-        }
-        text.push_str(&format!("\n{title} ({}):\n", lines.len()));
-        html.push_str(&format!("<h2>{title} ({})</h2><ul>", lines.len()));
-        for line in lines {
-            text.push_str(&format!(
-                "- {} [series {}, value {}]\n",
-                line.message,
-                line.series,
-                value_text(line)
-            ));
-            html.push_str(&format!(
-                "<li>{} <small>[series {}, value {}]</small></li>",
-                escape_html(&line.message),
-                escape_html(&line.series),
-                escape_html(&value_text(line))
-            ));
-        }
-        html.push_str("</ul>");
+fn op_text(op: Op) -> &'static str {
+    match op {
+        Op::Gt => ">",
+        Op::Gte => ">=",
+        Op::Lt => "<",
+        Op::Lte => "<=",
     }
-    html.push_str("</body></html>");
-    Report {
-        subject,
-        firing,
-        resolved,
-        text,
-        html,
+}
+
+impl ReportLine {
+    /// `value 800, threshold > 500, since 2026-11-21T10:00:00Z`.
+    fn facts(&self) -> String {
+        let value = self
+            .value
+            .map_or_else(|| "no data".to_owned(), format_number);
+        let since = match self.state {
+            AlertState::Firing => "firing since",
+            AlertState::NoData => "no data since",
+            _ => "resolved at",
+        };
+        format!(
+            "series {}, value {value}, threshold {} {}, {since} {}",
+            self.series,
+            op_text(self.op),
+            format_number(self.threshold),
+            self.since
+        )
+    }
+}
+
+impl Report {
+    /// The series whose pictures the report shows: those of its alerts, once each.
+    pub fn reported_series(&self) -> Vec<Slug> {
+        let mut names: Vec<Slug> = Vec::new();
+        for line in self.sections().flat_map(|(_, lines)| lines) {
+            if !names.contains(&line.series) {
+                names.push(line.series.clone());
+            }
+        }
+        names
+    }
+
+    /// Each reported series' picture, with the thresholds of its reported alerts.
+    pub fn attach_pictures(&mut self, series: Vec<Series>) {
+        let lines: Vec<&ReportLine> = self.sections().flat_map(|(_, l)| l).collect();
+        self.pictures = series
+            .into_iter()
+            .map(|series| ReportPicture {
+                thresholds: lines
+                    .iter()
+                    .filter(|l| &l.series == series.name())
+                    .map(|l| l.threshold)
+                    .collect(),
+                series,
+            })
+            .collect();
+    }
+
+    /// The name an inline picture of `series` goes by in the message (`cid:`).
+    pub fn content_id(series: &Slug) -> String {
+        format!("{series}@chart-report")
+    }
+
+    fn sections(&self) -> impl Iterator<Item = (&'static str, &[ReportLine])> {
+        [
+            ("Firing", self.firing.as_slice()),
+            ("Resolved", self.resolved.as_slice()),
+            ("No data", self.no_data.as_slice()),
+        ]
+        .into_iter()
+        .filter(|(_, lines)| !lines.is_empty())
+    }
+
+    /// The text part of a recipient's copy, ending with the link to their subscription.
+    pub fn text(&self, page_link: &str) -> String {
+        let mut text = format!("Chart: {}\n", self.chart_name);
+        for (title, lines) in self.sections() {
+            text.push_str(&format!("\n{title} ({}):\n", lines.len()));
+            for line in lines {
+                text.push_str(&format!("- {} [{}]\n", line.message, line.facts()));
+            }
+        }
+        text.push_str(&format!(
+            "\nYou get these reports because you confirmed them. To stop or manage them: {page_link}\n"
+        ));
+        text
+    }
+
+    /// The HTML part of a recipient's copy: the sections, the pictures inline, their link.
+    pub fn html(&self, page_link: &str) -> String {
+        let mut html = format!(
+            "<!doctype html><html><body><h1>{}</h1>",
+            escape_html(&self.chart_name)
+        );
+        for (title, lines) in self.sections() {
+            html.push_str(&format!("<h2>{title} ({})</h2><ul>", lines.len()));
+            for line in lines {
+                html.push_str(&format!(
+                    "<li>{} <small>[{}]</small></li>",
+                    escape_html(&line.message),
+                    escape_html(&line.facts())
+                ));
+            }
+            html.push_str("</ul>");
+        }
+        for picture in &self.pictures {
+            let name = picture.series.name();
+            html.push_str(&format!(
+                r#"<p><img src="cid:{}" alt="{}"></p>"#,
+                escape_html(&Self::content_id(name)),
+                escape_html(name.as_str())
+            ));
+        }
+        let link = escape_html(page_link);
+        html.push_str(&format!(
+            r#"<p><small>You get these reports because you confirmed them. <a href="{link}">Stop or manage them</a>.</small></p></body></html>"#
+        ));
+        html
     }
 }
 
@@ -180,8 +294,9 @@ mod tests {
             report.firing[0].message,
             "p99 is 800 over 500 on API <prod>"
         );
-        assert!(report.text.contains("p99 is 800 over 500"));
-        assert!(report.html.contains("API &lt;prod&gt;") && !report.html.contains("<prod>"));
+        assert!(report.text("https://x/s/t").contains("p99 is 800 over 500"));
+        let html = report.html("https://x/s/t");
+        assert!(html.contains("API &lt;prod&gt;") && !html.contains("<prod>"));
         let fired = &first.changed[0];
         assert_eq!(
             (fired.state, fired.firing_since, fired.last_notified_at),
@@ -284,6 +399,7 @@ mod tests {
             "[API <prod>] 2 alerts firing, 1 alert resolved"
         );
         assert_eq!((report.firing.len(), report.resolved.len()), (2, 1));
-        assert!(report.text.contains("Firing (2)") && report.text.contains("Resolved (1)"));
+        let text = report.text("https://x/s/t");
+        assert!(text.contains("Firing (2)") && text.contains("Resolved (1)"));
     }
 }

@@ -4,7 +4,8 @@ use super::alert::Alert;
 use super::alert_commands::AlertChange;
 use super::chart::Chart;
 use super::chart_change::ChartChange;
-use super::ports::{ChartData, ChartStore, SeriesChoice};
+use super::ports::{ChartData, ChartStore, SeriesChoice, SubscriptionMailer};
+use super::subscribe::invite_all;
 use crate::PageError;
 use crate::{
     AlertId, Backoff, Caller, ChartId, Clock, Cursor, IfMatch, Limit, Page, Unexpected,
@@ -90,25 +91,39 @@ async fn owned_chart(
     Ok((chart, version))
 }
 
-/// The owner changes their chart's name, description or recipients. A concurrent change is
-/// never lost: each applies whole to the version it read, the later one reading again.
-pub async fn update_chart(
+/// Where a chart change's effects go besides the chart: the confirmation e-mails.
+pub struct ChartChangeDeps<'a, C, B, S, M> {
+    pub clock: &'a C,
+    pub backoff: &'a B,
+    pub charts: &'a S,
+    pub mailer: &'a M,
+}
+
+/// The owner changes their chart's name, description or recipients (new ones are invited to
+/// confirm). A concurrent change is never lost: each applies whole to the version it read,
+/// the later one reading again.
+pub async fn update_chart<C: Clock, B: Backoff, S: ChartStore, M: SubscriptionMailer>(
     caller: &Caller,
     id: ChartId,
     change: ChartChange,
     if_match: &IfMatch,
-    clock: &impl Clock,
-    backoff: &impl Backoff,
-    charts: &impl ChartStore,
+    deps: ChartChangeDeps<'_, C, B, S, M>,
 ) -> Result<Chart, ChangeChartError> {
+    let ChartChangeDeps {
+        clock,
+        backoff,
+        charts,
+        mailer,
+    } = deps;
     for attempt in 1..=ATTEMPTS {
         let (mut chart, version) = owned_chart(caller, id, if_match, charts).await?;
-        chart.change(change.clone(), clock.now());
+        let subscriptions = chart.change(change.clone(), clock.now());
         if charts
-            .save_chart(&chart, version)
+            .save_chart(&chart, version, &subscriptions)
             .await
             .map_err(ChangeChartError::Unexpected)?
         {
+            invite_all(&chart, &subscriptions, mailer).await;
             return Ok(chart);
         }
         backoff.pause(attempt).await;

@@ -3,15 +3,17 @@
 
 use super::test_data::{self, caller, chart_command, clock};
 use super::*;
-use crate::fakes::{InMemoryCharts, NoPause};
+use crate::fakes::{InMemoryCharts, NoPause, RecordingMailer};
 use crate::{Clock, IfMatch, Limit, Validation, VersionMismatch};
 
 async fn chart(charts: &InMemoryCharts, owner: &str, name: &str) -> Chart {
     create_chart(
         &caller(owner),
         chart_command(name, "ops@example.com"),
+        100,
         &clock(),
         charts,
+        &RecordingMailer::default(),
     )
     .await
     .unwrap()
@@ -74,9 +76,12 @@ async fn a_change_raises_the_version_and_if_match_guards_it() {
                 id,
                 rename(name),
                 &if_match,
-                &clock(),
-                &NoPause,
-                charts,
+                ChartChangeDeps {
+                    clock: &clock(),
+                    backoff: &NoPause,
+                    charts,
+                    mailer: &RecordingMailer::default(),
+                },
             )
             .await
         }
@@ -102,9 +107,12 @@ async fn a_change_raises_the_version_and_if_match_guards_it() {
             id,
             rename("x"),
             &IfMatch::any(),
-            &clock(),
-            &NoPause,
-            &charts
+            ChartChangeDeps {
+                clock: &clock(),
+                backoff: &NoPause,
+                charts: &charts,
+                mailer: &RecordingMailer::default(),
+            },
         )
         .await,
         Err(ChangeChartError::ChartNotFound(_))
@@ -306,9 +314,9 @@ fn history_keeps_the_newest_fifty_state_changes_newest_first() {
     for minute in 0..60 {
         let series = if minute % 2 == 0 { &high } else { &low };
         let now = start.saturating_add(time::Duration::minutes(minute));
-        alert = alert
-            .evaluate(Some(series), now, time::Duration::hours(4))
-            .next;
+        let mut evaluated = alert.evaluate(Some(series), now, time::Duration::hours(4));
+        evaluated.notified(now);
+        alert = evaluated.next;
     }
     let history = alert.history();
     assert_eq!(history.len(), MAX_HISTORY);

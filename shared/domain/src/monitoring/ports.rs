@@ -3,11 +3,12 @@
 use super::alert::Alert;
 use super::chart::{Chart, ChartView};
 use super::evaluation::Report;
+use super::schedule::{Tick, TickClaim};
 use super::series::{RecordPoints, Series};
+use super::subscription::{Subscription, SubscriptionChanges, SubscriptionToken};
 use super::values::Mute;
 use crate::{
-    AlertId, ChartId, Cursor, CustomerId, Email, Limit, Page, PageError, Slug, Timestamp,
-    Unexpected,
+    AlertId, ChartId, Cursor, CustomerId, Limit, Page, PageError, Slug, Timestamp, Unexpected,
 };
 use serde::Serialize;
 use std::future::Future;
@@ -30,6 +31,8 @@ pub struct ChartContents {
     pub chart: Chart,
     pub series: Vec<Series>,
     pub alerts: Vec<Alert>,
+    /// The last tick that claimed the chart.
+    pub claim: Option<TickClaim>,
 }
 
 /// A chart as its owner reads it: the chart, the newest points of the series asked for, the
@@ -104,7 +107,19 @@ pub struct SeriesChoice {
 
 /// Where charts, their series and their alerts are kept, for their owners' requests.
 pub trait ChartStore: Send + Sync {
-    fn create_chart(&self, chart: &Chart) -> impl Future<Output = Result<(), Unexpected>> + Send;
+    /// Stores a new chart with its subscriptions' tokens, if its owner has fewer than
+    /// `max_charts`; `Ok(false)` when they have that many already.
+    fn create_chart(
+        &self,
+        chart: &Chart,
+        max_charts: u32,
+    ) -> impl Future<Output = Result<bool, Unexpected>> + Send;
+
+    /// The chart a subscription token belongs to, with the version to save it at.
+    fn chart_of_subscription(
+        &self,
+        token: &SubscriptionToken,
+    ) -> impl Future<Output = Result<Option<(Chart, u64)>, Unexpected>> + Send;
 
     fn get_chart(
         &self,
@@ -145,12 +160,14 @@ pub trait ChartStore: Send + Sync {
         points: &RecordPoints,
     ) -> impl Future<Output = Result<Appended, Unexpected>> + Send;
 
-    /// Saves the chart's own fields (its name, its series' names, ...) if it is still at
-    /// `version`; `Ok(false)` when it changed since. Its points are not touched.
+    /// Saves the chart's own fields (its name, its series' names, ...) with the tokens of
+    /// `subscriptions` added and removed, if it is still at `version`; `Ok(false)` when it
+    /// changed since. Its points are not touched.
     fn save_chart(
         &self,
         chart: &Chart,
         version: u64,
+        subscriptions: &SubscriptionChanges,
     ) -> impl Future<Output = Result<bool, Unexpected>> + Send;
 
     /// The newest `newest` points of each of `names` that has points, oldest first.
@@ -227,29 +244,63 @@ pub trait EvaluationStore: Send + Sync {
         cursor: Option<Cursor>,
     ) -> impl Future<Output = Result<(Vec<ChartId>, Option<Cursor>), Unexpected>> + Send;
 
-    /// A chart with its series and alerts, in one query.
+    /// A chart with its alerts, its last claim, and the newest points of the series its
+    /// alerts watch (as many as the widest window over each), and nothing else.
     fn load_for_evaluation(
         &self,
         id: &ChartId,
     ) -> impl Future<Output = Result<Option<ChartContents>, Unexpected>> + Send;
 
-    /// Marks `tick` as handled for the chart; `Ok(false)` when it already was.
+    /// Claims the chart for `tick` (unsettled) if its last claim is still `last`;
+    /// `Ok(false)` when another tick claimed it since.
     fn claim_tick(
         &self,
         chart: &ChartId,
-        tick: &str,
+        tick: &Tick,
+        last: Option<&TickClaim>,
     ) -> impl Future<Output = Result<bool, Unexpected>> + Send;
 
-    /// Stores the evaluation fields (state, `firing_since`, `last_notified_at`) of alerts, in
-    /// one write, leaving their mutes as they are.
-    fn save_states(&self, alerts: &[Alert]) -> impl Future<Output = Result<(), Unexpected>> + Send;
+    /// Settles `tick`'s claim without storing anything else, if it still holds it.
+    fn release_tick(
+        &self,
+        chart: &ChartId,
+        tick: &Tick,
+    ) -> impl Future<Output = Result<(), Unexpected>> + Send;
+
+    /// Stores the evaluation fields of alerts (each if still at its version: not changed by
+    /// its owner since) and settles `tick`'s claim (if it still holds it), in one write;
+    /// `Ok(false)` when a condition failed and nothing was stored.
+    fn save_states(
+        &self,
+        chart: &ChartId,
+        alerts: &[Alert],
+        tick: &Tick,
+    ) -> impl Future<Output = Result<bool, Unexpected>> + Send;
+
+    /// The newest `newest` points of each of `names` that has points, for a report's pictures.
+    fn recent_points(
+        &self,
+        chart: &ChartId,
+        names: &[Slug],
+        newest: usize,
+    ) -> impl Future<Output = Result<Vec<Series>, Unexpected>> + Send;
 }
 
-/// Sends reports (SES).
+/// Sends reports (SES): one copy to each recipient, with their own subscription's links;
+/// `Err` unless every copy was accepted.
 pub trait Mailer: Send + Sync {
     fn send(
         &self,
-        to: &[Email],
+        to: &[&Subscription],
         report: &Report,
+    ) -> impl Future<Output = Result<(), Unexpected>> + Send;
+}
+
+/// Sends a newly listed recipient the link to confirm their subscription.
+pub trait SubscriptionMailer: Send + Sync {
+    fn invite(
+        &self,
+        chart: &Chart,
+        subscription: &Subscription,
     ) -> impl Future<Output = Result<(), Unexpected>> + Send;
 }

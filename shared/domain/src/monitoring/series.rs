@@ -65,6 +65,11 @@ impl Series {
         })
     }
 
+    /// When the latest of its points was taken.
+    pub fn latest_at_millis(&self) -> Option<i64> {
+        self.at.iter().copied().max()
+    }
+
     /// The newest `n` values, oldest first; `None` when there are fewer.
     pub fn newest(&self, n: usize) -> Option<&[f64]> {
         self.values

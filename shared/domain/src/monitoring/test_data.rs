@@ -2,7 +2,7 @@
 //! constructors, as the use cases build them.
 
 use super::alert::Alert;
-use super::alert_commands::CreateAlert;
+use super::alert_commands::{CreateAlert, DEFAULT_PENDING_FOR, DEFAULT_STALE_AFTER};
 use super::chart::{Chart, ChartDescription, ChartName, CreateChart};
 use super::series::{Point, Series};
 use super::template::MessageTemplate;
@@ -40,20 +40,26 @@ pub fn chart_command(name: &str, recipient: &str) -> CreateChart {
     }
 }
 
-/// Ada's chart named `name`, mailing ops@example.com.
+/// Ada's chart named `name`, mailing ops@example.com, who confirmed.
 pub fn chart(name: &str) -> Chart {
     let owner = CustomerId::parse("ada").unwrap();
-    Chart::create(
-        owner,
-        chart_command(name, "ops@example.com"),
-        at("2026-11-01T00:00:00Z"),
-    )
+    let listed = at("2026-11-01T00:00:00Z");
+    let mut chart = Chart::create(owner, chart_command(name, "ops@example.com"), listed);
+    let token = chart.subscriptions()[0].token().clone();
+    chart.confirm(&token, listed).unwrap();
+    chart
 }
 
-/// A series holding `values`, one a millisecond from the epoch.
+/// When the newest point of a test series was taken: fresh for the tests' ticks (10:00 to
+/// 12:00 on 2026-11-21).
+pub const NEWEST_POINT: &str = "2026-11-21T11:59:00Z";
+
+/// A series holding `values`, a second apart, the last at [`NEWEST_POINT`].
 pub fn series(_chart: &Chart, name: &str, values: &[f64]) -> Series {
-    let points = (0..).zip(values).map(|(at_millis, value)| Point {
-        at_millis,
+    let newest = at(NEWEST_POINT).unix_millis();
+    let first = newest - 1000 * (values.len() as i64 - 1);
+    let points = values.iter().enumerate().map(|(i, value)| Point {
+        at_millis: first + 1000 * i as i64,
         value: *value,
     });
     Series::new(slug(name), points)
@@ -68,6 +74,8 @@ pub fn alert_command(series: &str, op: Op, threshold: f64, window: u16) -> Creat
         aggregation: Aggregation::Avg,
         window,
         message: MessageTemplate::parse("{series} is {value} over {threshold} on {chart}").unwrap(),
+        pending_for: DEFAULT_PENDING_FOR,
+        stale_after: DEFAULT_STALE_AFTER,
     }
 }
 

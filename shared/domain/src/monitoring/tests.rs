@@ -6,11 +6,20 @@ use super::*;
 use crate::fakes::{Broken, InMemoryCharts, NoPause, RecordingMailer};
 use crate::{AlertId, ChartId, Clock, Cursor, Limit, Validation};
 
+/// A chart whose recipient confirmed.
 async fn chart(charts: &InMemoryCharts, owner: &str, recipient: &str) -> Chart {
     let command = chart_command("API", recipient);
-    create_chart(&caller(owner), command, &clock(), charts)
+    let mailer = RecordingMailer::default();
+    let chart = create_chart(&caller(owner), command, 100, &clock(), charts, &mailer)
         .await
-        .unwrap()
+        .unwrap();
+    let invited = mailer.invited();
+    assert_eq!(invited.len(), 1, "the recipient is invited");
+    let confirm = SubscriptionRequest::Confirm;
+    manage_subscription(invited[0].token(), confirm, &clock(), &NoPause, charts)
+        .await
+        .unwrap();
+    chart
 }
 
 fn points(series: &[&str], value: f64) -> RecordPoints {
@@ -108,7 +117,15 @@ async fn contended_and_failed_writes_are_told_apart() {
     charts.fail("create_chart");
     let command = chart_command("x", "a@example.com");
     assert!(matches!(
-        create_chart(&caller("ada"), command, &clock(), &charts).await,
+        create_chart(
+            &caller("ada"),
+            command,
+            100,
+            &clock(),
+            &charts,
+            &RecordingMailer::default()
+        )
+        .await,
         Err(CreateChartError::Unexpected(_))
     ));
 }
@@ -319,4 +336,245 @@ async fn storage_failures_fail_a_chart_or_the_listing() {
     .await
     .unwrap();
     assert_eq!(missing, TickSummary::default());
+}
+
+#[tokio::test]
+async fn a_customer_owns_at_most_the_configured_number_of_charts() {
+    let charts = InMemoryCharts::default();
+    let mailer = RecordingMailer::default();
+    for _ in 0..3 {
+        create_chart(
+            &caller("ada"),
+            chart_command("x", "a@example.com"),
+            3,
+            &clock(),
+            &charts,
+            &mailer,
+        )
+        .await
+        .unwrap();
+    }
+    assert!(matches!(
+        create_chart(
+            &caller("ada"),
+            chart_command("x", "a@example.com"),
+            3,
+            &clock(),
+            &charts,
+            &mailer
+        )
+        .await,
+        Err(CreateChartError::TooManyCharts(3))
+    ));
+    create_chart(
+        &caller("bob"),
+        chart_command("x", "a@example.com"),
+        3,
+        &clock(),
+        &charts,
+        &mailer,
+    )
+    .await
+    .expect("another customer's count is their own");
+}
+
+fn recipients(list: &[&str]) -> ChartChange {
+    let mut validation = Validation::new();
+    ChartChange::parse(
+        ChartChangeInput {
+            recipients: Some(list.iter().map(|r| Some(*r)).collect()),
+            ..Default::default()
+        },
+        &mut validation,
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn only_new_recipients_are_invited_and_a_removed_ones_link_stops_working() {
+    let charts = InMemoryCharts::default();
+    let kept = chart(&charts, "ada", "kept@example.com").await;
+    let mailer = RecordingMailer::default();
+    let (ada, clock, any) = (caller("ada"), clock(), crate::IfMatch::any());
+    let change = |list: &'static [&'static str]| {
+        update_chart(
+            &ada,
+            kept.id(),
+            recipients(list),
+            &any,
+            ChartChangeDeps {
+                clock: &clock,
+                backoff: &NoPause,
+                charts: &charts,
+                mailer: &mailer,
+            },
+        )
+    };
+    let changed = change(&["kept@example.com", "new@example.com"])
+        .await
+        .unwrap();
+    let statuses: Vec<_> = changed.subscriptions().iter().map(|s| s.status()).collect();
+    assert_eq!(
+        statuses,
+        [SubscriptionStatus::Confirmed, SubscriptionStatus::Pending]
+    );
+    let invited = mailer.invited();
+    assert_eq!(invited.len(), 1);
+    assert_eq!(invited[0].email().as_str(), "new@example.com");
+    let token = invited[0].token().clone();
+    assert!(subscription_page(&token, &clock, &charts).await.is_ok());
+
+    change(&["kept@example.com"]).await.unwrap();
+    assert!(matches!(
+        subscription_page(&token, &clock, &charts).await,
+        Err(ManageSubscriptionError::Refused(
+            SubscriptionError::NotFound
+        ))
+    ));
+    // Listed again: a new pending subscription and a new invitation, nothing else.
+    let again = change(&["kept@example.com", "new@example.com"])
+        .await
+        .unwrap();
+    assert_eq!(
+        again.subscriptions()[1].status(),
+        SubscriptionStatus::Pending
+    );
+    assert_eq!(mailer.invited().len(), 2);
+    assert_ne!(mailer.invited()[1].token(), &token);
+}
+
+#[tokio::test]
+async fn a_recipient_confirms_and_unsubscribes_by_their_token_alone() {
+    let charts = InMemoryCharts::default();
+    let mailer = RecordingMailer::default();
+    let created = create_chart(
+        &caller("ada"),
+        chart_command("API", "a@example.com"),
+        100,
+        &clock(),
+        &charts,
+        &mailer,
+    )
+    .await
+    .unwrap();
+    let token = mailer.invited()[0].token().clone();
+    let now = clock();
+    let manage = |request| manage_subscription(&token, request, &now, &NoPause, &charts);
+    let page = subscription_page(&token, &clock(), &charts).await.unwrap();
+    assert_eq!(
+        (page.chart_name.as_str(), page.email.as_str(), page.status),
+        ("API", "a@example.com", SubscriptionStatus::Pending)
+    );
+    let confirmed = manage(SubscriptionRequest::Confirm).await.unwrap();
+    assert_eq!(
+        (confirmed.status, confirmed.changed),
+        (SubscriptionStatus::Confirmed, true)
+    );
+    assert!(
+        !manage(SubscriptionRequest::Confirm).await.unwrap().changed,
+        "a repeat is harmless"
+    );
+    let (stored, _) = charts.get_chart(&created.id()).await.unwrap().unwrap();
+    assert_eq!(
+        stored.version(),
+        2,
+        "a confirmation is a change of the chart"
+    );
+    assert_eq!(stored.confirmed_subscriptions().len(), 1);
+
+    let gone = manage(SubscriptionRequest::Unsubscribe).await.unwrap();
+    assert_eq!(gone.status, SubscriptionStatus::Unsubscribed);
+    assert!(matches!(
+        manage(SubscriptionRequest::Confirm).await,
+        Err(ManageSubscriptionError::Refused(
+            SubscriptionError::Unsubscribed
+        ))
+    ));
+    let unknown = SubscriptionToken::generate();
+    assert!(matches!(
+        subscription_page(&unknown, &clock(), &charts).await,
+        Err(ManageSubscriptionError::Refused(
+            SubscriptionError::NotFound
+        ))
+    ));
+}
+
+#[tokio::test]
+async fn an_unconfirmed_link_expires_after_a_week() {
+    let charts = InMemoryCharts::default();
+    let mailer = RecordingMailer::default();
+    create_chart(
+        &caller("ada"),
+        chart_command("API", "a@example.com"),
+        100,
+        &clock(),
+        &charts,
+        &mailer,
+    )
+    .await
+    .unwrap();
+    let token = mailer.invited()[0].token().clone();
+    let week_later = crate::fakes::FixedClock::at("2026-11-28T10:00:00Z");
+    assert!(matches!(
+        manage_subscription(
+            &token,
+            SubscriptionRequest::Confirm,
+            &week_later,
+            &NoPause,
+            &charts
+        )
+        .await,
+        Err(ManageSubscriptionError::Refused(
+            SubscriptionError::NotFound
+        ))
+    ));
+    assert!(
+        subscription_page(&token, &week_later, &charts)
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn overlapping_ticks_report_a_change_once_and_an_earlier_tick_never_overwrites_a_later() {
+    let charts = InMemoryCharts::default();
+    let mailer = RecordingMailer::default();
+    let chart = firing_chart(&charts, "ops@example.com").await;
+    let hour = time::Duration::hours(1);
+    // A slow tick claimed the chart and has not settled: the next one keeps off it.
+    let slow = tick("slow");
+    assert!(charts.claim_tick(&chart.id(), &slow, None).await.unwrap());
+    let next = Tick {
+        id: "next".into(),
+        now: clock().now().saturating_add(time::Duration::minutes(1)),
+    };
+    let skipped = evaluate_alerts(&next, Scope::All, hour, 4, &charts, &mailer)
+        .await
+        .unwrap();
+    assert_eq!((skipped.charts, mailer.sent().len()), (0, 0));
+    charts.release_tick(&chart.id(), &slow).await.unwrap();
+    let done = evaluate_alerts(&next, Scope::All, hour, 4, &charts, &mailer)
+        .await
+        .unwrap();
+    assert_eq!((done.reports_sent, mailer.sent().len()), (1, 1));
+    // An earlier tick arriving late finds a later one went first.
+    let late = Tick {
+        id: "late".into(),
+        now: clock().now(),
+    };
+    let before = charts
+        .load_for_evaluation(&chart.id())
+        .await
+        .unwrap()
+        .unwrap();
+    let result = evaluate_alerts(&late, Scope::All, hour, 4, &charts, &mailer)
+        .await
+        .unwrap();
+    assert_eq!((result.charts, mailer.sent().len()), (0, 1));
+    let after = charts
+        .load_for_evaluation(&chart.id())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.alerts, before.alerts);
 }
