@@ -6,6 +6,7 @@ use crate::invoke::invoke_in_process;
 use crate::scenarios::{Scenario, scenario};
 use crate::stack::{Stack, now, with_claims};
 use anyhow::{Context, Result};
+use domain::monitoring::ChartStore;
 use integration_tests::{event, with_body, with_path_param, with_query};
 use serde_json::{Value, json};
 
@@ -98,6 +99,28 @@ pub async fn prepare(stack: &Stack, warm: usize) -> Result<Vec<Scenario>> {
                 .to_owned(),
         );
     }
+    // The listed chart's recipient confirms (through the function, as from the e-mail's
+    // link), so its tick reports; its token is read from the table, as the e-mail holds it.
+    let (stored, _) =
+        adapters::monitoring::DynamoMonitoringRepository::new(stack.store("bench-charts"))
+            .get_chart(&domain::ChartId::parse(&list_chart)?)
+            .await
+            .map_err(|e| anyhow::anyhow!("reading the listed chart: {e}"))?
+            .context("the listed chart")?;
+    let token = stored.subscriptions()[0].token().as_str().to_owned();
+    let subscription_event = move |action: &str, method: &str| {
+        let path = format!("/subscriptions/{token}{action}");
+        let mut e = with_path_param(event("manage-subscription.json"), "token", &token, &path);
+        e["requestContext"]["http"]["method"] = json!(method);
+        e
+    };
+    invoke_in_process(
+        stack,
+        "manage-subscription",
+        "bench-charts",
+        subscription_event("/confirm", "POST"),
+    )
+    .await?;
     let _ = stack.meter.take();
     let on = |file: &str, id: &str, path: String| {
         with_claims(with_path_param(event(file), "id", id, &path))
@@ -246,6 +269,12 @@ pub async fn prepare(stack: &Stack, warm: usize) -> Result<Vec<Scenario>> {
                 with_body(e, &json!({ "window": 1 + i % 2 }))
             })
         },
+        scenario(
+            "manage-subscription, the page",
+            "manage-subscription",
+            "bench-charts",
+            move |_| subscription_event("", "GET"),
+        ),
         scenario("delete-alert", "delete-alert", "bench-charts", move |i| {
             let alert = &doomed_alerts[i % doomed_alerts.len()];
             on("delete-alert.json", alert, format!("/alerts/{alert}"))

@@ -116,7 +116,7 @@ pub async fn invoke_in_process(
                         charts: deps.charts,
                         auth: jwt,
                         invitations: stack.invitations(),
-                        max_charts: adapters::lambda::MaxCharts(100),
+                        max_charts: adapters::lambda::MaxCharts(1_000_000),
                     };
                     create_chart::handle(request, &deps).await
                 }
@@ -141,6 +141,15 @@ pub async fn invoke_in_process(
                 _ => delete_alert::handle(request, &deps).await,
             })
         }
+        "manage-subscription" => http(
+            manage_subscription::handle(
+                request(&event),
+                &manage_subscription::Deps {
+                    charts: DynamoMonitoringRepository::new(store),
+                },
+            )
+            .await,
+        ),
         "list-orders" => http(
             list_orders::handle(
                 request(&event),

@@ -8,6 +8,7 @@
 
 mod chart_scenarios;
 mod cost;
+mod fleet;
 mod invoke;
 mod report;
 mod runtime_api;
@@ -17,20 +18,17 @@ mod stack;
 use adapters::catalog::DynamoProductRepository;
 use anyhow::{Context, Result, bail};
 use cost::{cost, prices};
-use domain::Timestamp;
 use domain::catalog::Product;
-use integration_tests::meter::Tally;
-use integration_tests::{event, product};
-use invoke::invoke_in_process;
+use integration_tests::product;
 use report::{Row, ms, size, timing, write_results};
 use runtime_api::RuntimeApi;
-use serde_json::{Value, json};
-use stack::{Stack, catalog, now, seed_fleet};
+use serde_json::Value;
+use stack::{Stack, catalog, seed_fleet};
 use std::path::{Path, PathBuf};
 
 const SMALL_CATALOG: usize = 1_000;
 const LARGE_CATALOG: usize = 20_000;
-const FLEET_CHARTS: usize = 1_000;
+const FLEET_CHARTS: usize = 2_000;
 const ALERTS_PER_CHART: usize = 5;
 /// In-process invocations whose costs are averaged per use case.
 const COST_SAMPLES: usize = 3;
@@ -167,67 +165,8 @@ async fn main() -> Result<()> {
         });
     }
 
-    // Scale: one tick over the whole fleet, out of process (wall time, memory) and in process
-    // on an identical fleet (calls per chart).
-    eprintln!("bench: evaluate-alerts over {FLEET_CHARTS} charts x {ALERTS_PER_CHART} alerts");
-    let tick = |id: &str, at: Timestamp| {
-        let mut e = event("evaluate-alerts.json");
-        e["id"] = json!(id);
-        e["time"] = json!(at.to_string());
-        e
-    };
-    let fleet_binary = root().join("target/release/evaluate-alerts");
-    let fleet_run = api.run(
-        "evaluate-alerts",
-        &fleet_binary.to_string_lossy(),
-        &stack.env_for("bench-fleet-b"),
-        &[
-            tick("fleet-1", now()),
-            tick("fleet-2", now().saturating_add(time::Duration::minutes(1))),
-        ],
-    )?;
-    if let Some(error) = &fleet_run.first_error {
-        bail!("the fleet tick failed: {error}");
-    }
-    stack.meter.take();
-    let reporting = invoke_in_process(
-        &stack,
-        "evaluate-alerts",
-        "bench-fleet-a",
-        tick("fleet-a-1", now()),
-    )
-    .await?;
-    let reporting_calls = stack.meter.take();
-    let quiet = invoke_in_process(
-        &stack,
-        "evaluate-alerts",
-        "bench-fleet-a",
-        tick(
-            "fleet-a-2",
-            now().saturating_add(time::Duration::minutes(1)),
-        ),
-    )
-    .await?;
-    let quiet_calls = stack.meter.take();
-    let dynamodb_calls = |t: &Tally| t.calls.iter().filter(|c| *c != "SendEmail").count();
-    let fleet = json!({
-        "charts": FLEET_CHARTS,
-        "alerts_per_chart": ALERTS_PER_CHART,
-        "reporting_tick": {
-            "wall_ms": ms(fleet_run.first),
-            "summary": fleet_run.responses.first(),
-            "dynamodb_calls": dynamodb_calls(&reporting_calls),
-            "dynamodb_calls_per_chart": dynamodb_calls(&reporting_calls) as f64 / FLEET_CHARTS as f64,
-            "emails": reporting_calls.calls.iter().filter(|c| *c == "SendEmail").count(),
-            "in_process_summary": reporting,
-        },
-        "quiet_tick": {
-            "wall_ms": fleet_run.warm.first().map(|d| ms(*d)),
-            "dynamodb_calls_per_chart": dynamodb_calls(&quiet_calls) as f64 / FLEET_CHARTS as f64,
-            "in_process_summary": quiet,
-        },
-        "peak_rss_mib": fleet_run.peak_rss_kib as f64 / 1024.0,
-    });
+    // Scale: a tick over the whole fleet, split by shard.
+    let fleet = fleet::measure(&stack, &api).await?;
 
     let mut sizes = serde_json::Map::new();
     for function in rows

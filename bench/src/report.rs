@@ -151,12 +151,8 @@ pub fn write_results(
             row.label, c.own_cpu_ms, c.sdk_cpu_ms, c.dynamodb_calls, c.items_read, c.items_written, c.read_units, c.write_units, c.emails, c.events, p.lambda, p.dynamodb, p.total
         ));
     }
-    let reporting = &fleet["reporting_tick"];
-    let quiet = &fleet["quiet_tick"];
-    md.push_str(&format!(
-        "\n## Scale\n\n- Search: the rows for 1,000 and 20,000 products above read the same number of items per page.\n- evaluate-alerts over {} charts with {} alerts each: a tick that reports every chart took {:.0} ms and sent {} e-mails with {:.2} DynamoDB calls per chart; the next, quiet tick took {:.0} ms with {:.2} calls per chart; peak RSS {:.1} MiB.\n",
-        fleet["charts"], fleet["alerts_per_chart"], reporting["wall_ms"].as_f64().unwrap_or(0.0), reporting["emails"], reporting["dynamodb_calls_per_chart"].as_f64().unwrap_or(0.0), quiet["wall_ms"].as_f64().unwrap_or(0.0), quiet["dynamodb_calls_per_chart"].as_f64().unwrap_or(0.0), fleet["peak_rss_mib"].as_f64().unwrap_or(0.0)
-    ));
+    md.push_str("\n## Scale\n\n- Search: the rows for 1,000 and 20,000 products above read the same number of items per page.\n");
+    md.push_str(&crate::fleet::markdown(fleet));
     let out = root().join("bench");
     std::fs::write(out.join("results.md"), &md)?;
     let json = json!({"date": date, "machine": machine, "warm_invocations": warm, "prices": price::DATE, "rows": rows, "sizes": sizes, "evaluate_fleet": fleet});

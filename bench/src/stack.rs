@@ -9,7 +9,7 @@ use adapters::store::DocumentStore;
 use anyhow::Result;
 use domain::Timestamp;
 use domain::catalog::Product;
-use domain::monitoring::{Aggregation, Point};
+use domain::monitoring::{Aggregation, CreateAlert, Point, StaleAfter};
 use integration_tests::meter::Meter;
 use integration_tests::{alert_above, chart_items, product};
 use serde_json::{Value, json};
@@ -101,6 +101,12 @@ impl Stack {
             ("TABLE_NAME".to_owned(), table.to_owned()),
             ("EVENT_BUS_NAME".to_owned(), self.bus.clone()),
             ("REPORT_SENDER".to_owned(), self.sender.clone()),
+            (
+                "PUBLIC_BASE_URL".to_owned(),
+                "http://127.0.0.1:9000".to_owned(),
+            ),
+            // The bench's customer makes hundreds of charts.
+            ("MAX_CHARTS_PER_CUSTOMER".to_owned(), "1000000".to_owned()),
             ("NOTIFY_SENDER".to_owned(), self.sender.clone()),
             ("CURRENCY".to_owned(), "USD".to_owned()),
         ]);
@@ -155,7 +161,11 @@ pub async fn seed_fleet(stack: &Stack, table: &str) -> Result<()> {
             "fleet-oncall@example.com",
             &names,
             &points,
-            |series| alert_above(series, 100.0, Aggregation::Last, 1),
+            // Fresh for a day: the fleet's tick runs long after the seeding.
+            |series| CreateAlert {
+                stale_after: StaleAfter::parse("1d").expect("a duration"),
+                ..alert_above(series, 100.0, Aggregation::Last, 1)
+            },
             created,
         ));
     }
