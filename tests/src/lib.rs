@@ -312,7 +312,7 @@ impl Reply for Answer {
     }
 }
 
-/// A response's status and JSON body (an image's as a string).
+/// A response's status and JSON body (an image's or an HTML page's as a string).
 pub fn parts(reply: &impl Reply) -> (u16, Value) {
     let response = reply.response();
     let body = match response.body() {
@@ -320,13 +320,13 @@ pub fn parts(reply: &impl Reply) -> (u16, Value) {
         Body::Binary(bytes) => bytes.clone(),
         _ => Vec::new(),
     };
-    let is_image = response
-        .headers()
-        .get("content-type")
-        .is_some_and(|t| t.as_bytes().starts_with(b"image/"));
+    // Pictures and pages come back as their text.
+    let is_text = response.headers().get("content-type").is_some_and(|t| {
+        t.as_bytes().starts_with(b"image/") || t.as_bytes().starts_with(b"text/html")
+    });
     let json = if body.is_empty() {
         Value::Null
-    } else if is_image {
+    } else if is_text {
         Value::String(String::from_utf8_lossy(&body).into_owned())
     } else {
         serde_json::from_slice(&body).expect("a JSON body")
