@@ -6,13 +6,16 @@
 //! here; [`Broken`] fails everything.
 
 mod catalog;
+mod evaluation;
+mod mail;
 mod monitoring;
 mod notifications;
 mod orders;
 mod support;
 
 pub use catalog::InMemoryProducts;
-pub use monitoring::{InMemoryCharts, RecordingMailer};
+pub use mail::RecordingMailer;
+pub use monitoring::InMemoryCharts;
 pub use notifications::RecordingNotifications;
 pub use orders::{InMemoryOrders, RecordingPublisher};
 pub use support::{Broken, FixedClock, NoPause};

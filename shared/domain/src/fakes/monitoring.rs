@@ -1,14 +1,9 @@
-use super::support::{Broken, Failures, broken, lock};
-use crate::monitoring::evaluation::Report;
+use super::support::{Failures, lock};
 use crate::monitoring::{
-    Alert, Appended, Chart, ChartContents, ChartData, ChartStore, EvaluationStore,
-    MAX_POINTS_PER_SERIES, Mailer, Mute, PageError, Point, RecordPoints, Series, SeriesChoice,
-    Subscription, SubscriptionChanges, SubscriptionMailer, SubscriptionToken, Tick, TickClaim,
-    shard_of,
+    Alert, Appended, Chart, ChartData, ChartStore, MAX_POINTS_PER_SERIES, Mute, PageError, Point,
+    RecordPoints, Series, SeriesChoice, SubscriptionChanges, SubscriptionToken, TickClaim,
 };
-use crate::{
-    AlertId, ChartId, Cursor, CustomerId, Email, Limit, Page, Slug, Timestamp, Unexpected,
-};
+use crate::{AlertId, ChartId, Cursor, CustomerId, Limit, Page, Slug, Timestamp, Unexpected};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
@@ -17,12 +12,12 @@ use std::sync::Mutex;
 /// writer.
 #[derive(Debug, Default)]
 pub struct InMemoryCharts {
-    charts: Mutex<BTreeMap<ChartId, (Chart, u64)>>,
+    pub(super) charts: Mutex<BTreeMap<ChartId, (Chart, u64)>>,
     points: Mutex<HashMap<(ChartId, Slug), Vec<Point>>>,
     appended: Mutex<HashMap<(ChartId, Slug), u64>>,
-    alerts: Mutex<BTreeMap<AlertId, (Alert, u64)>>,
-    ticks: Mutex<HashMap<ChartId, TickClaim>>,
-    failures: Failures,
+    pub(super) alerts: Mutex<BTreeMap<AlertId, (Alert, u64)>>,
+    pub(super) ticks: Mutex<HashMap<ChartId, TickClaim>>,
+    pub(super) failures: Failures,
 }
 
 impl InMemoryCharts {
@@ -66,7 +61,7 @@ impl InMemoryCharts {
     }
 
     /// The newest `newest` points a series was sent (by arrival, as the table keeps them).
-    fn series_of(&self, chart: ChartId, name: &Slug, newest: usize) -> Option<Series> {
+    pub(super) fn series_of(&self, chart: ChartId, name: &Slug, newest: usize) -> Option<Series> {
         let points = lock(&self.points).get(&(chart, name.clone())).cloned()?;
         let skip = points.len().saturating_sub(newest);
         Some(Series::new(name.clone(), points.into_iter().skip(skip)))
@@ -339,210 +334,5 @@ impl ChartStore for InMemoryCharts {
         }
         lock(&self.alerts).remove(&alert.id());
         Ok(true)
-    }
-}
-
-impl EvaluationStore for InMemoryCharts {
-    async fn charts_with_alerts(
-        &self,
-        shard: u8,
-        cursor: Option<Cursor>,
-    ) -> Result<(Vec<ChartId>, Option<Cursor>), Unexpected> {
-        self.failures.check("charts_with_alerts")?;
-        // One page holds a whole shard here; the cursor only has to end the walk.
-        if cursor.is_some() {
-            return Ok((Vec::new(), None));
-        }
-        Ok((
-            lock(&self.charts)
-                .values()
-                .filter(|(c, _)| c.alert_count() > 0 && shard_of(&c.id()) == shard)
-                .map(|(c, _)| c.id())
-                .collect(),
-            None,
-        ))
-    }
-
-    async fn load_for_evaluation(&self, id: &ChartId) -> Result<Option<ChartContents>, Unexpected> {
-        self.failures.check("load_for_evaluation")?;
-        let Some((chart, _)) = lock(&self.charts).get(id).cloned() else {
-            return Ok(None);
-        };
-        let series = chart
-            .series_names()
-            .iter()
-            .filter_map(|name| self.series_of(*id, name, MAX_POINTS_PER_SERIES))
-            .collect();
-        let alerts = lock(&self.alerts)
-            .values()
-            .filter(|(a, _)| a.chart_id() == *id)
-            .map(|(a, _)| a.clone())
-            .collect();
-        Ok(Some(ChartContents {
-            chart,
-            series,
-            alerts,
-            claim: lock(&self.ticks).get(id).cloned(),
-        }))
-    }
-
-    async fn claim_tick(
-        &self,
-        chart: &ChartId,
-        tick: &Tick,
-        last: Option<&TickClaim>,
-    ) -> Result<bool, Unexpected> {
-        self.failures.check("claim_tick")?;
-        let mut ticks = lock(&self.ticks);
-        if ticks.get(chart) != last {
-            return Ok(false);
-        }
-        ticks.insert(
-            *chart,
-            TickClaim {
-                tick: tick.id.clone(),
-                at: tick.now,
-                settled: false,
-            },
-        );
-        Ok(true)
-    }
-
-    async fn release_tick(&self, chart: &ChartId, tick: &Tick) -> Result<(), Unexpected> {
-        self.failures.check("release_tick")?;
-        if let Some(claim) = lock(&self.ticks)
-            .get_mut(chart)
-            .filter(|c| c.tick == tick.id)
-        {
-            claim.settled = true;
-        }
-        Ok(())
-    }
-
-    async fn save_states(
-        &self,
-        chart: &ChartId,
-        alerts: &[Alert],
-        tick: &Tick,
-    ) -> Result<bool, Unexpected> {
-        self.failures.check("save_states")?;
-        let mut ticks = lock(&self.ticks);
-        let Some(claim) = ticks.get_mut(chart).filter(|c| c.tick == tick.id) else {
-            return Ok(false);
-        };
-        let mut stored = lock(&self.alerts);
-        let unchanged = alerts.iter().all(|alert| {
-            stored
-                .get(&alert.id())
-                .is_some_and(|(a, _)| a.version() == alert.version())
-        });
-        if !unchanged {
-            return Ok(false);
-        }
-        for alert in alerts {
-            if let Some((current, version)) = stored.get_mut(&alert.id()) {
-                current.keep_evaluation_of(alert);
-                *version += 1;
-            }
-        }
-        claim.settled = true;
-        Ok(true)
-    }
-
-    async fn recent_points(
-        &self,
-        chart: &ChartId,
-        names: &[Slug],
-        newest: usize,
-    ) -> Result<Vec<Series>, Unexpected> {
-        self.failures.check("recent_points")?;
-        Ok(names
-            .iter()
-            .filter_map(|name| self.series_of(*chart, name, newest))
-            .collect())
-    }
-}
-
-/// Keeps every report it was asked to send, with its recipients, and every invitation;
-/// refuses reports to the addresses it was told to refuse.
-#[derive(Debug, Default)]
-pub struct RecordingMailer {
-    sent: Mutex<Vec<(Vec<Email>, Report)>>,
-    invited: Mutex<Vec<Subscription>>,
-    refused: Mutex<Vec<Email>>,
-}
-
-impl RecordingMailer {
-    pub fn sent(&self) -> Vec<(Vec<Email>, Report)> {
-        lock(&self.sent).clone()
-    }
-
-    pub fn invited(&self) -> Vec<Subscription> {
-        lock(&self.invited).clone()
-    }
-
-    pub fn refuse(&self, address: &Email) {
-        lock(&self.refused).push(address.clone());
-    }
-}
-
-impl Mailer for RecordingMailer {
-    async fn send(&self, to: &[&Subscription], report: &Report) -> Result<(), Unexpected> {
-        let to: Vec<Email> = to.iter().map(|s| s.email().clone()).collect();
-        if to.iter().any(|a| lock(&self.refused).contains(a)) {
-            return Err("the mail service refused the report".into());
-        }
-        lock(&self.sent).push((to, report.clone()));
-        Ok(())
-    }
-}
-
-impl SubscriptionMailer for RecordingMailer {
-    async fn invite(&self, _: &Chart, subscription: &Subscription) -> Result<(), Unexpected> {
-        if lock(&self.refused).contains(subscription.email()) {
-            return Err("the mail service refused the invitation".into());
-        }
-        lock(&self.invited).push(subscription.clone());
-        Ok(())
-    }
-}
-
-impl EvaluationStore for Broken {
-    async fn charts_with_alerts(
-        &self,
-        _: u8,
-        _: Option<Cursor>,
-    ) -> Result<(Vec<ChartId>, Option<Cursor>), Unexpected> {
-        Err(broken())
-    }
-
-    async fn load_for_evaluation(&self, _: &ChartId) -> Result<Option<ChartContents>, Unexpected> {
-        Err(broken())
-    }
-
-    async fn claim_tick(
-        &self,
-        _: &ChartId,
-        _: &Tick,
-        _: Option<&TickClaim>,
-    ) -> Result<bool, Unexpected> {
-        Err(broken())
-    }
-
-    async fn release_tick(&self, _: &ChartId, _: &Tick) -> Result<(), Unexpected> {
-        Err(broken())
-    }
-
-    async fn save_states(&self, _: &ChartId, _: &[Alert], _: &Tick) -> Result<bool, Unexpected> {
-        Err(broken())
-    }
-
-    async fn recent_points(
-        &self,
-        _: &ChartId,
-        _: &[Slug],
-        _: usize,
-    ) -> Result<Vec<Series>, Unexpected> {
-        Err(broken())
     }
 }

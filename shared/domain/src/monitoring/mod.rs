@@ -67,4 +67,6 @@ mod alerting_tests;
 #[cfg(test)]
 mod manage_tests;
 #[cfg(test)]
+mod subscription_tests;
+#[cfg(test)]
 mod tests;
