@@ -464,6 +464,16 @@ impl EventTap {
     }
 }
 
+/// The sample scheduled event as tick `id` at `at`, with `detail` (a chart, a shard, or
+/// nothing: the whole fleet).
+pub fn tick_event(id: &str, at: Timestamp, detail: Value) -> Value {
+    let mut tick = event("evaluate-alerts.json");
+    tick["id"] = Value::String(id.to_owned());
+    tick["time"] = Value::String(at.to_string());
+    tick["detail"] = detail;
+    tick
+}
+
 /// Where the e-mails' links point in the tests.
 pub const PUBLIC_BASE_URL: &str = "http://127.0.0.1:9000";
 

@@ -274,10 +274,7 @@ impl Monitor {
         at: Timestamp,
         detail: Value,
     ) -> Value {
-        let mut event = event("evaluate-alerts.json");
-        event["id"] = json!(id);
-        event["time"] = json!(at.to_string());
-        event["detail"] = detail;
+        let event = integration_tests::tick_event(id, at, detail);
         let summary = evaluate_alerts::handle(Invocation::with_timeout(event, 900), deps)
             .await
             .map_err(|e| format!("{e:?}"))
