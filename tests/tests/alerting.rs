@@ -13,7 +13,8 @@ use domain::monitoring::shard_of;
 use domain::{ChartId, Clock, SystemClock, Timestamp};
 use integration_tests::{
     EventTap, Fault, Faults, PUBLIC_BASE_URL, Stack, event, invitation_token, invitations, parts,
-    report_mailer, request, sent_emails, sent_reports, with_body, with_claims, with_path_param,
+    rejected_fields, report_mailer, request, sent_emails, sent_reports, with_body, with_claims,
+    with_path_param,
 };
 use lambda_http::Body;
 use serde_json::{Value, json};
@@ -290,6 +291,53 @@ async fn for_holds_the_report_back_then_fires_and_a_pending_alert_recovers_unrep
         sent_reports(&oncall).len(),
         1,
         "a recovered pending alert is never reported"
+    );
+}
+
+#[tokio::test]
+async fn for_and_stale_after_are_bounded_durations_answered_in_short_form() {
+    let alerting = Alerting::new().await;
+    let chart = alerting
+        .create_chart("Bounds", &[&alerting.address("oncall")])
+        .await;
+    let base = json!({"series": "p99", "condition": {"op": "gt", "threshold": 1}, "message": "m"});
+    let with = |extra: Value| {
+        let mut body = base.clone();
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    let refused = alerting
+        .owner_call(
+            "create-alert",
+            &chart,
+            with(json!({"for": "24h1s", "stale_after": "59s"})),
+        )
+        .await;
+    assert_eq!(rejected_fields(refused), ["for", "stale_after"]);
+    let wrong_type = alerting
+        .owner_call("create-alert", &chart, with(json!({"for": 5})))
+        .await;
+    assert_eq!(rejected_fields(wrong_type), ["for"]);
+    let (status, alert) = alerting
+        .owner_call(
+            "create-alert",
+            &chart,
+            with(json!({"for": "90s", "stale_after": "7d"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{alert}");
+    assert_eq!(
+        (&alert["for"], &alert["stale_after"]),
+        (&json!("1m30s"), &json!("7d"))
+    );
+    let (_, defaults) = alerting
+        .owner_call("create-alert", &chart, base.clone())
+        .await;
+    assert_eq!(
+        (&defaults["for"], &defaults["stale_after"]),
+        (&json!("0s"), &json!("1h"))
     );
 }
 
