@@ -132,7 +132,7 @@ pub fn https_client(extra_roots: Option<CaBundle>) -> SharedHttpClient {
         .expect("a TLS context without extra server names always builds");
     aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::AwsLc,
+            tls::rustls_provider::CryptoMode::Ring,
         ))
         .tls_context(tls)
         .build_https()

@@ -64,10 +64,10 @@ async fn start<D: FromEnv + 'static>(function: &str) -> Result<&'static D, Error
     Ok(deps)
 }
 
-/// Lambda's log controls (`AWS_LAMBDA_LOG_FORMAT`, `AWS_LAMBDA_LOG_LEVEL`), never colour
-/// codes; in JSON each line carries the invocation's span: its `requestId` and `xrayTraceId`.
+/// Lambda's log controls (`AWS_LAMBDA_LOG_FORMAT`, `AWS_LAMBDA_LOG_LEVEL`, or `RUST_LOG` as a
+/// level), never colour codes; in JSON each line carries the invocation's span: its
+/// `requestId` and `xrayTraceId`.
 fn init_logs() {
-    use tracing_subscriber::EnvFilter;
     use tracing_subscriber::filter::LevelFilter;
     let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|_| std::env::var("RUST_LOG"))
@@ -78,11 +78,7 @@ fn init_logs() {
         .with_ansi(false)
         .with_target(false)
         .without_time()
-        .with_env_filter(
-            EnvFilter::builder()
-                .with_default_directive(level.into())
-                .from_env_lossy(),
-        );
+        .with_max_level(level);
     let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
     let _ = if json {
         logs.json().with_current_span(true).try_init()
