@@ -1,32 +1,35 @@
-//! Writes a `Scene` as PNG, for e-mail reports where mail clients show no SVG. The SVG from
-//! `to_svg` is rasterised by resvg with a font embedded in the binary, so that the picture
-//! looks the same on every machine (a Lambda has no system fonts).
+//! Writes a `Scene` as PNG, for e-mail reports where mail clients show no SVG. The scene's
+//! primitives are drawn straight onto a tiny-skia bitmap, text as the outlines of a font
+//! embedded in the binary, so that the picture looks the same on every machine (a Lambda has
+//! no system fonts). No SVG is parsed on the way: a reader of SVG and a text shaper would
+//! double the size of the function that sends reports.
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
 
-use resvg::tiny_skia::{Color, Pixmap, Transform};
-use resvg::usvg::{self, fontdb};
+use tiny_skia::{
+    Color, FillRule, LineCap, LineJoin, Paint, Path, PathBuilder, Pixmap, Stroke, StrokeDash,
+    Transform,
+};
+use ttf_parser::{Face, OutlineBuilder};
 
-use crate::scene::Scene;
+use crate::scene::{Anchor, Primitive, Rgb, Scene};
 
 /// DejaVu Sans cut down to Latin-1 and the ellipsis (see fonts/README.md).
 const REGULAR: &[u8] = include_bytes!("../fonts/DejaVuSans-Latin1.ttf");
-/// Titles are bold; without a bold face the regular one would be used as is.
+/// Titles are bold.
 const BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold-Latin1.ttf");
-const FAMILY: &str = "DejaVu Sans";
 /// 4096x4096: past this a bitmap would take more memory than a chart is worth (64 MiB).
 const MAX_PIXELS: u64 = 1 << 24;
 
 /// Why a scene could not be written as PNG.
 #[derive(Debug, thiserror::Error)]
 pub enum PngError {
-    /// The scene's SVG could not be read back: a bug in `to_svg`, or a zero size.
-    #[error("cannot rasterise the chart's SVG: {0}")]
-    Svg(#[from] usvg::Error),
-    /// The size is too large for a bitmap.
+    /// The size is zero or too large for a bitmap.
     #[error("cannot make a {width}x{height} bitmap")]
     Size { width: u32, height: u32 },
+    /// An embedded font cannot be read: a broken build, never input.
+    #[error("cannot read the embedded font: {0}")]
+    Font(#[from] ttf_parser::FaceParsingError),
     /// Writing the PNG itself failed (not expected with valid sizes).
     #[error("cannot encode the chart as PNG: {0}")]
     Encode(#[from] png::EncodingError),
@@ -44,32 +47,184 @@ impl Scene {
         if u64::from(self.width) * u64::from(self.height) > MAX_PIXELS {
             return Err(size_error());
         }
-        let options = usvg::Options {
-            font_family: FAMILY.to_owned(),
-            fontdb: fonts(),
-            ..usvg::Options::default()
-        };
-        let tree = usvg::Tree::from_str(&self.to_svg(), &options)?;
         let mut pixmap = Pixmap::new(self.width, self.height).ok_or_else(size_error)?;
         pixmap.fill(Color::WHITE);
-        resvg::render(&tree, Transform::identity(), &mut pixmap.as_mut());
+        let fonts = Fonts {
+            regular: Face::parse(REGULAR, 0)?,
+            bold: Face::parse(BOLD, 0)?,
+        };
+        for primitive in &self.primitives {
+            draw(&mut pixmap, primitive, &fonts);
+        }
         encode(&pixmap)
     }
 }
 
-/// The embedded fonts, loaded once: parsing them on every call would cost more than drawing.
-fn fonts() -> Arc<fontdb::Database> {
-    static FONTS: OnceLock<Arc<fontdb::Database>> = OnceLock::new();
-    FONTS
-        .get_or_init(|| {
-            let mut db = fontdb::Database::new();
-            for data in [REGULAR, BOLD] {
-                db.load_font_source(fontdb::Source::Binary(Arc::new(data)));
+struct Fonts<'a> {
+    regular: Face<'a>,
+    bold: Face<'a>,
+}
+
+fn paint(rgb: Rgb) -> Paint<'static> {
+    let mut paint = Paint::default();
+    paint.set_color_rgba8(rgb.0, rgb.1, rgb.2, 255);
+    paint
+}
+
+/// One primitive, as SVG draws it (`svg.rs` writes the same attributes).
+fn draw(pixmap: &mut Pixmap, primitive: &Primitive, fonts: &Fonts) {
+    let identity = Transform::identity();
+    // A shape with no area or length (None from tiny-skia) draws nothing, as in SVG.
+    match primitive {
+        Primitive::Rect { rect, fill, stroke } => {
+            let Some(shape) = tiny_skia::Rect::from_xywh(
+                rect.x as f32,
+                rect.y as f32,
+                rect.width.max(0.0) as f32,
+                rect.height.max(0.0) as f32,
+            ) else {
+                return;
+            };
+            let path = PathBuilder::from_rect(shape);
+            if let Some(fill) = fill {
+                pixmap.fill_path(&path, &paint(*fill), FillRule::Winding, identity, None);
             }
-            db.set_sans_serif_family(FAMILY);
-            Arc::new(db)
-        })
-        .clone()
+            if let Some(stroke) = stroke {
+                pixmap.stroke_path(&path, &paint(*stroke), &Stroke::default(), identity, None);
+            }
+        }
+        Primitive::Polyline {
+            points,
+            stroke,
+            width,
+        } => {
+            let Some(path) = polyline(points) else { return };
+            let style = Stroke {
+                width: *width as f32,
+                line_cap: LineCap::Round,
+                line_join: LineJoin::Round,
+                ..Stroke::default()
+            };
+            pixmap.stroke_path(&path, &paint(*stroke), &style, identity, None);
+        }
+        Primitive::Line {
+            from,
+            to,
+            stroke,
+            width,
+            dash,
+        } => {
+            let Some(path) = polyline(&[*from, *to]) else {
+                return;
+            };
+            let style = Stroke {
+                width: *width as f32,
+                dash: dash.and_then(|(on, off)| StrokeDash::new(vec![on as f32, off as f32], 0.0)),
+                ..Stroke::default()
+            };
+            pixmap.stroke_path(&path, &paint(*stroke), &style, identity, None);
+        }
+        Primitive::Circle {
+            centre,
+            radius,
+            fill,
+        } => {
+            if let Some(path) =
+                PathBuilder::from_circle(centre.0 as f32, centre.1 as f32, radius.max(0.0) as f32)
+            {
+                pixmap.fill_path(&path, &paint(*fill), FillRule::Winding, identity, None);
+            }
+        }
+        Primitive::Text {
+            x,
+            y,
+            text,
+            size,
+            fill,
+            anchor,
+            bold,
+        } => {
+            let face = if *bold { &fonts.bold } else { &fonts.regular };
+            if let Some(path) = text_path(face, text, *x, *y, *size, *anchor) {
+                pixmap.fill_path(&path, &paint(*fill), FillRule::Winding, identity, None);
+            }
+        }
+    }
+}
+
+fn polyline(points: &[(f64, f64)]) -> Option<Path> {
+    let (first, rest) = points.split_first()?;
+    let mut path = PathBuilder::new();
+    path.move_to(first.0 as f32, first.1 as f32);
+    for (x, y) in rest {
+        path.line_to(*x as f32, *y as f32);
+    }
+    path.finish()
+}
+
+/// `text` set in `face` at `size` pixels, its baseline through `y`, placed on `x` by
+/// `anchor`. Glyphs follow one another by their advances; characters the font lacks are
+/// left out.
+fn text_path(face: &Face, text: &str, x: f64, y: f64, size: f64, anchor: Anchor) -> Option<Path> {
+    let scale = (size / f64::from(face.units_per_em())) as f32;
+    let glyphs: Vec<_> = text.chars().filter_map(|c| face.glyph_index(c)).collect();
+    let advance = |glyph| f32::from(face.glyph_hor_advance(glyph).unwrap_or(0)) * scale;
+    let width: f32 = glyphs.iter().map(|&glyph| advance(glyph)).sum();
+    let mut pen = Pen {
+        path: PathBuilder::new(),
+        x: match anchor {
+            Anchor::Start => x as f32,
+            Anchor::Middle => x as f32 - width / 2.0,
+            Anchor::End => x as f32 - width,
+        },
+        y: y as f32,
+        scale,
+    };
+    for glyph in glyphs {
+        face.outline_glyph(glyph, &mut pen);
+        pen.x += advance(glyph);
+    }
+    pen.path.finish()
+}
+
+/// Writes a glyph's outline (font units, y up) into a path in pixels (y down) at the pen.
+struct Pen {
+    path: PathBuilder,
+    x: f32,
+    y: f32,
+    scale: f32,
+}
+
+impl Pen {
+    fn at(&self, x: f32, y: f32) -> (f32, f32) {
+        (self.x + x * self.scale, self.y - y * self.scale)
+    }
+}
+
+impl OutlineBuilder for Pen {
+    fn move_to(&mut self, x: f32, y: f32) {
+        let (x, y) = self.at(x, y);
+        self.path.move_to(x, y);
+    }
+
+    fn line_to(&mut self, x: f32, y: f32) {
+        let (x, y) = self.at(x, y);
+        self.path.line_to(x, y);
+    }
+
+    fn quad_to(&mut self, x1: f32, y1: f32, x: f32, y: f32) {
+        let ((x1, y1), (x, y)) = (self.at(x1, y1), self.at(x, y));
+        self.path.quad_to(x1, y1, x, y);
+    }
+
+    fn curve_to(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, x: f32, y: f32) {
+        let ((x1, y1), (x2, y2), (x, y)) = (self.at(x1, y1), self.at(x2, y2), self.at(x, y));
+        self.path.cubic_to(x1, y1, x2, y2, x, y);
+    }
+
+    fn close(&mut self) {
+        self.path.close();
+    }
 }
 
 /// The opaque pixmap as the smallest of PNG's lossless forms that is cheap to make: indexed

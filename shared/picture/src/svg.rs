@@ -1,5 +1,5 @@
 //! Writes a `Scene` as a standalone SVG document. Kept to plain attributes (no CSS, no
-//! external fonts) so that simple rasterisers such as resvg render it as browsers do.
+//! external fonts) so that simple rasterisers render it as browsers do.
 
 use std::fmt::Write;
 
