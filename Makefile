@@ -88,11 +88,15 @@ package: tools
 	cargo lambda build --release --arm64 --workspace --exclude local-stack --exclude integration-tests --exclude bench --exclude floor
 
 # Start, latency, memory, size and cost per use case: bench/results.md and .json.
-# Sizes are of the arm64 binaries; the runs use the same release profile built natively.
+# Sizes are of the arm64 binaries; the runs use the same release profile and flags, natively.
+# The native binaries it runs are built as the deployed ones are: position-dependent
+# (.cargo/config.toml), which needs an explicit --target so that proc macros are not.
+HOST := $(shell rustc -vV | sed -n 's/^host: //p')
 bench: tools
 	cargo lambda build --release --arm64 --workspace --exclude local-stack --exclude integration-tests --exclude bench
-	cargo build --release --workspace --bins --exclude local-stack --exclude integration-tests
-	infra/with-moto.sh target/release/bench
+	cargo build --release --target $(HOST) --config 'target.$(HOST).rustflags = ["-C", "relocation-model=static"]' \
+	  --workspace --bins --exclude local-stack --exclude integration-tests
+	infra/with-moto.sh target/$(HOST)/release/bench
 
 deploy: package
 	sam deploy --guided

@@ -7,7 +7,7 @@ use crate::invoke::invoke_in_process;
 use crate::report::ms;
 use crate::runtime_api::RuntimeApi;
 use crate::stack::{Stack, now};
-use crate::{ALERTS_PER_CHART, FLEET_CHARTS, root};
+use crate::{ALERTS_PER_CHART, FLEET_CHARTS, binaries};
 use anyhow::{Result, bail};
 use domain::Timestamp;
 use domain::monitoring::SHARDS;
@@ -84,7 +84,7 @@ pub async fn measure(stack: &Stack, api: &RuntimeApi) -> Result<Value> {
     eprintln!(
         "bench: evaluate-alerts over {FLEET_CHARTS} charts x {ALERTS_PER_CHART} alerts, by shard"
     );
-    let binary = root().join("target/release/evaluate-alerts");
+    let binary = binaries()?.join("evaluate-alerts");
     let start = now();
     let mut events = shard_events("fleet-1", start);
     events.extend(shard_events(

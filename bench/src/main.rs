@@ -30,13 +30,19 @@ const SMALL_CATALOG: usize = 1_000;
 const LARGE_CATALOG: usize = 20_000;
 const FLEET_CHARTS: usize = 2_000;
 const ALERTS_PER_CHART: usize = 5;
-/// In-process invocations whose costs are averaged per use case.
-const COST_SAMPLES: usize = 3;
+/// In-process invocations per use case whose costs are averaged (CPU: the median).
+const COST_SAMPLES: usize = 5;
 /// Process starts whose median is a function's init time.
 const INIT_SAMPLES: usize = 15;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Where the functions' native binaries are: beside this one, built by the same command.
+fn binaries() -> Result<PathBuf> {
+    let me = std::env::current_exe().context("the bench's own path")?;
+    Ok(me.parent().context("the bench's directory")?.to_owned())
 }
 
 fn warm_invocations() -> usize {
@@ -46,7 +52,8 @@ fn warm_invocations() -> usize {
         .unwrap_or(200)
 }
 
-#[tokio::main]
+// One thread, as the functions run, so that a thread's CPU clock times an invocation.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<()> {
     let endpoint = std::env::var("AWS_ENDPOINT_URL")
         .context("AWS_ENDPOINT_URL is not set: run `make bench`")?;
@@ -122,7 +129,7 @@ async fn main() -> Result<()> {
     let mut rows = Vec::new();
     for scenario in &scenarios {
         eprintln!("bench: {}", scenario.label);
-        let binary = root().join("target/release").join(scenario.function);
+        let binary = binaries()?.join(scenario.function);
         let events: Vec<Value> = (0..=warm).map(|i| (scenario.event)(i)).collect();
         let run = api.run(
             scenario.function,
