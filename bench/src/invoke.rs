@@ -3,13 +3,68 @@
 use crate::stack::Stack;
 use adapters::catalog::{DynamoProductRepository, DynamoProductSearch};
 use adapters::config::AuthMode;
+use adapters::http::Answer;
 use adapters::lambda::{ChartOwnerDeps, Invocation};
 use adapters::monitoring::DynamoMonitoringRepository;
 use adapters::orders::DynamoOrderRepository;
 use anyhow::{Result, bail};
 use domain::Currency;
 use integration_tests::{parts, request};
+use lambda_http::Request;
 use serde_json::{Value, json};
+
+/// An event as the Lambda runtime hands it to a handler: API Gateway's already turned into
+/// an HTTP request (the runtime's work, not the function's, so done before any clock starts).
+pub enum Input {
+    Http(Box<Request>),
+    Event(Value),
+}
+
+impl Input {
+    pub fn of(event: Value) -> Self {
+        if event.get("routeKey").is_some() {
+            Self::Http(Box::new(request(&event)))
+        } else {
+            Self::Event(event)
+        }
+    }
+
+    fn http(self) -> Result<Request> {
+        match self {
+            Self::Http(request) => Ok(*request),
+            Self::Event(_) => bail!("an HTTP function was given a non-HTTP event"),
+        }
+    }
+
+    fn event(self) -> Result<Value> {
+        match self {
+            Self::Event(event) => Ok(event),
+            Self::Http(_) => bail!("an event function was given an HTTP request"),
+        }
+    }
+}
+
+/// What a handler answered, read after any clock stops.
+pub enum Output {
+    Http(Answer),
+    Event(Value),
+}
+
+impl Output {
+    /// The answer as `{"status", "body"}` (HTTP) or the handler's summary; a 5xx is an error.
+    pub fn into_value(self, function: &str) -> Result<Value> {
+        match self {
+            Self::Http(answer) => {
+                let (status, body) = parts(&answer);
+                if status >= 500 {
+                    bail!("{function} answered {status}: {body}");
+                }
+                Ok(json!({"status": status, "body": body}))
+            }
+            Self::Event(summary) => Ok(summary),
+        }
+    }
+}
 
 /// Runs one event through a function's handler in this process, with metered clients.
 pub async fn invoke_in_process(
@@ -18,19 +73,25 @@ pub async fn invoke_in_process(
     table: &str,
     event: Value,
 ) -> Result<Value> {
+    run_in_process(stack, function, table, Input::of(event))
+        .await?
+        .into_value(function)
+}
+
+/// The handler's call alone: what `cost` clocks.
+pub async fn run_in_process(
+    stack: &Stack,
+    function: &str,
+    table: &str,
+    input: Input,
+) -> Result<Output> {
     let store = stack.metered(table);
-    let http = |answer: adapters::http::Answer| -> Result<Value> {
-        let (status, body) = parts(&answer);
-        if status >= 500 {
-            bail!("{function} answered {status}: {body}");
-        }
-        Ok(json!({"status": status, "body": body}))
-    };
+    let http = |answer: Answer| -> Result<Output> { Ok(Output::Http(answer)) };
     let jwt = AuthMode::Jwt;
     match function {
         "create-product" => http(
             create_product::handle(
-                request(&event),
+                input.http()?,
                 &create_product::Deps {
                     products: DynamoProductRepository::new(store),
                     events: stack.publisher(),
@@ -42,7 +103,7 @@ pub async fn invoke_in_process(
         ),
         "update-product" => http(
             update_product::handle(
-                request(&event),
+                input.http()?,
                 &update_product::Deps {
                     products: DynamoProductRepository::new(store),
                     events: stack.publisher(),
@@ -53,7 +114,7 @@ pub async fn invoke_in_process(
         ),
         "get-product" => http(
             get_product::handle(
-                request(&event),
+                input.http()?,
                 &get_product::Deps {
                     products: DynamoProductRepository::new(store),
                 },
@@ -62,7 +123,7 @@ pub async fn invoke_in_process(
         ),
         "search-products" => http(
             search_products::handle(
-                request(&event),
+                input.http()?,
                 &search_products::Deps {
                     catalog: DynamoProductSearch::new(store),
                 },
@@ -71,7 +132,7 @@ pub async fn invoke_in_process(
         ),
         "create-order" => http(
             create_order::handle(
-                request(&event),
+                input.http()?,
                 &create_order::Deps {
                     orders: DynamoOrderRepository::new(store),
                     events: stack.publisher(),
@@ -83,7 +144,7 @@ pub async fn invoke_in_process(
         ),
         "get-order" => http(
             get_order::handle(
-                request(&event),
+                input.http()?,
                 &get_order::Deps {
                     orders: DynamoOrderRepository::new(store),
                     auth: jwt,
@@ -93,7 +154,7 @@ pub async fn invoke_in_process(
         ),
         "cancel-order" => http(
             cancel_order::handle(
-                request(&event),
+                input.http()?,
                 &cancel_order::Deps {
                     orders: DynamoOrderRepository::new(store),
                     events: stack.publisher(),
@@ -109,7 +170,7 @@ pub async fn invoke_in_process(
                 charts: DynamoMonitoringRepository::new(store),
                 auth: jwt,
             };
-            let request = request(&event);
+            let request = input.http()?;
             http(match function {
                 "create-chart" => {
                     let deps = create_chart::Deps {
@@ -143,7 +204,7 @@ pub async fn invoke_in_process(
         }
         "manage-subscription" => http(
             manage_subscription::handle(
-                request(&event),
+                input.http()?,
                 &manage_subscription::Deps {
                     charts: DynamoMonitoringRepository::new(store),
                 },
@@ -152,7 +213,7 @@ pub async fn invoke_in_process(
         ),
         "list-orders" => http(
             list_orders::handle(
-                request(&event),
+                input.http()?,
                 &list_orders::Deps {
                     orders: DynamoOrderRepository::new(store),
                     auth: jwt,
@@ -162,7 +223,7 @@ pub async fn invoke_in_process(
         ),
         "ship-order" => http(
             ship_order::handle(
-                request(&event),
+                input.http()?,
                 &ship_order::Deps {
                     orders: DynamoOrderRepository::new(store),
                     events: stack.publisher(),
@@ -173,7 +234,7 @@ pub async fn invoke_in_process(
         ),
         "deliver-order" => http(
             deliver_order::handle(
-                request(&event),
+                input.http()?,
                 &deliver_order::Deps {
                     orders: DynamoOrderRepository::new(store),
                     events: stack.publisher(),
@@ -187,20 +248,21 @@ pub async fn invoke_in_process(
                 orders: DynamoOrderRepository::new(store),
                 mailer: stack.order_mailer(),
             };
-            let told = notify_customer::handle(Invocation::with_timeout(event, 10), &deps)
+            let told = notify_customer::handle(Invocation::with_timeout(input.event()?, 10), &deps)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-            Ok(serde_json::to_value(told)?)
+            Ok(Output::Event(serde_json::to_value(told)?))
         }
         "publish-events" => {
             let deps = publish_events::Deps {
                 orders: DynamoOrderRepository::new(store),
                 events: stack.publisher(),
             };
-            let summary = publish_events::handle(Invocation::with_timeout(event, 10), &deps)
-                .await
-                .map_err(anyhow::Error::msg)?;
-            Ok(serde_json::to_value(summary)?)
+            let summary =
+                publish_events::handle(Invocation::with_timeout(input.event()?, 10), &deps)
+                    .await
+                    .map_err(anyhow::Error::msg)?;
+            Ok(Output::Event(serde_json::to_value(summary)?))
         }
         "evaluate-alerts" => {
             let deps = evaluate_alerts::Deps {
@@ -209,10 +271,11 @@ pub async fn invoke_in_process(
                 repeat_interval: time::Duration::hours(4),
                 shards: None,
             };
-            let summary = evaluate_alerts::handle(Invocation::with_timeout(event, 900), &deps)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-            Ok(serde_json::to_value(summary)?)
+            let summary =
+                evaluate_alerts::handle(Invocation::with_timeout(input.event()?, 900), &deps)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            Ok(Output::Event(serde_json::to_value(summary)?))
         }
         other => bail!("no in-process runner for {other}"),
     }

@@ -29,6 +29,8 @@ pub struct Stack {
     pub stores: Mutex<HashMap<String, DocumentStore>>,
     pub publisher: EventBridgePublisher,
     pub mailer: SesMailer,
+    /// The metered SES client behind `mailer`, for the mailers that wrap their own.
+    pub ses: aws_sdk_sesv2::Client,
 }
 
 impl Stack {
@@ -37,12 +39,14 @@ impl Stack {
         let (sender, bus) = ("reports@example.com".to_owned(), "bench-events".to_owned());
         let events = aws_sdk_eventbridge::config::Builder::from(&aws).interceptor(meter.clone());
         let ses = aws_sdk_sesv2::config::Builder::from(&aws).interceptor(meter.clone());
+        let ses = aws_sdk_sesv2::Client::from_conf(ses.build());
         Self {
             publisher: EventBridgePublisher::new(
                 aws_sdk_eventbridge::Client::from_conf(events.build()),
                 &bus,
             ),
-            mailer: SesMailer::new(aws_sdk_sesv2::Client::from_conf(ses.build()), &sender),
+            mailer: SesMailer::new(ses.clone(), &sender),
+            ses,
             aws,
             sender,
             bus,
@@ -90,9 +94,9 @@ impl Stack {
         self.mailer.clone()
     }
 
-    /// Customers' order e-mails, from the same verified sender as the reports.
+    /// Customers' order e-mails, metered, from the same verified sender as the reports.
     pub fn order_mailer(&self) -> OrderMailer {
-        OrderMailer::new(aws_sdk_sesv2::Client::new(&self.aws), &self.sender)
+        OrderMailer::new(self.ses.clone(), &self.sender)
     }
 
     pub fn env_for(&self, table: &str) -> Vec<(String, String)> {

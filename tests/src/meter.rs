@@ -107,17 +107,19 @@ impl Meter {
     }
 }
 
-/// CPU time of the whole process, to the nanosecond (`/proc`'s figures are in 10 ms ticks).
-pub fn process_cpu() -> Duration {
+/// CPU time of the calling thread, to the nanosecond (`/proc`'s figures are in 10 ms ticks).
+/// On a current-thread runtime, as the functions run, that is all of an invocation's work,
+/// and none of any other thread's.
+pub fn thread_cpu() -> Duration {
     let mut now = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     // SAFETY: clock_gettime only writes the timespec it is given.
-    let status = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut now) };
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
     assert_eq!(
         status, 0,
-        "CLOCK_PROCESS_CPUTIME_ID is always available on Linux"
+        "CLOCK_THREAD_CPUTIME_ID is always available on Linux"
     );
     Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
 }
@@ -171,7 +173,7 @@ impl Intercept for Meter {
     ) -> Result<(), BoxError> {
         let mut tally = self.0.lock().unwrap();
         if tally.in_flight == 0 {
-            tally.in_flight_since = process_cpu();
+            tally.in_flight_since = thread_cpu();
         }
         tally.in_flight += 1;
         Ok(())
@@ -186,7 +188,7 @@ impl Intercept for Meter {
         let mut tally = self.0.lock().unwrap();
         tally.in_flight -= 1;
         if tally.in_flight == 0 {
-            let spent = process_cpu().saturating_sub(tally.in_flight_since);
+            let spent = thread_cpu().saturating_sub(tally.in_flight_since);
             tally.sdk_cpu += spent;
         }
         Ok(())
