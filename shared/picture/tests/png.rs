@@ -174,18 +174,23 @@ fn the_title_is_drawn_in_bold() {
     assert!(differ.map(|i| i as i64 / 600).all(|y| y < band.3));
 }
 
-/// `text` alone, in black at 20 px from the left edge.
+/// `text` alone, in black from 4 px from the left edge.
 fn text_alone(text: &str) -> Image {
+    text_at(text, 4.0, Anchor::Start)
+}
+
+/// `text` alone, in black, placed on `x` by `anchor`, in a 120x40 picture.
+fn text_at(text: &str, x: f64, anchor: Anchor) -> Image {
     let scene = Scene {
         width: 120,
         height: 40,
         primitives: vec![Primitive::Text {
-            x: 4.0,
+            x,
             y: 28.0,
             text: text.to_owned(),
             size: 20.0,
             fill: (0, 0, 0),
-            anchor: Anchor::Start,
+            anchor,
             bold: false,
         }],
         plot: Rect {
@@ -197,6 +202,25 @@ fn text_alone(text: &str) -> Image {
         projection: None,
     };
     render(&scene).1
+}
+
+#[test]
+fn text_is_placed_on_its_x_by_its_anchor_as_in_svg() {
+    let ink = |anchor, columns: (i64, i64)| {
+        dark(
+            &text_at("Chart", 60.0, anchor),
+            (columns.0, 0, columns.1, 40),
+        )
+    };
+    // Start: the text begins at x; End: it ends there; Middle: it straddles it evenly.
+    assert_eq!(ink(Anchor::Start, (0, 59)), 0);
+    assert!(ink(Anchor::Start, (60, 120)) > 20);
+    assert_eq!(ink(Anchor::End, (61, 120)), 0);
+    assert!(ink(Anchor::End, (0, 60)) > 20);
+    let (left, right) = (ink(Anchor::Middle, (0, 60)), ink(Anchor::Middle, (60, 120)));
+    println!("middle: {left} dark pixels left of x, {right} right");
+    assert!(left > 20 && right > 20);
+    assert!(left.abs_diff(right) * 3 < left + right);
 }
 
 #[test]
