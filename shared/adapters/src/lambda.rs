@@ -56,35 +56,12 @@ macro_rules! dependencies {
 /// Logs, then the dependencies, built once and kept for the life of the process (hence
 /// leaked: the runtime borrows them into every invocation).
 async fn start<D: FromEnv + 'static>(function: &str) -> Result<&'static D, Error> {
-    init_logs();
+    crate::logs::init();
     metrics::start(function);
     let aws = config::aws().await?;
     let deps = Box::leak(Box::new(D::from_env(&aws)?));
     metrics::count("ColdStart", 1, None);
     Ok(deps)
-}
-
-/// Lambda's log controls (`AWS_LAMBDA_LOG_FORMAT`, `AWS_LAMBDA_LOG_LEVEL`, or `RUST_LOG` as a
-/// level), never colour codes; in JSON each line carries the invocation's span: its
-/// `requestId` and `xrayTraceId`.
-fn init_logs() {
-    use tracing_subscriber::filter::LevelFilter;
-    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
-        .or_else(|_| std::env::var("RUST_LOG"))
-        .ok()
-        .and_then(|l| l.parse::<LevelFilter>().ok())
-        .unwrap_or(LevelFilter::INFO);
-    let logs = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_target(false)
-        .without_time()
-        .with_max_level(level);
-    let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
-    let _ = if json {
-        logs.json().with_current_span(true).try_init()
-    } else {
-        logs.try_init()
-    };
 }
 
 /// The class of an answer's status (`2xx`, `4xx`, `5xx`), a metric's dimension.

@@ -18,6 +18,7 @@ pub mod config;
 pub mod events;
 pub mod http;
 pub mod lambda;
+pub mod logs;
 pub mod mail;
 pub mod metrics;
 pub mod monitoring;
