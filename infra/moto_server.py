@@ -221,8 +221,12 @@ def main():
 
     app = serialised(DomainDispatcherApplication(create_backend_app))
     # An idle connection outlives the SDK's pool (90 s), so the SDK never sends a request
-    # on a connection the server has just closed.
-    server = wsgi.Server((args.host, args.port), app, numthreads=8, timeout=600)
+    # on a connection the server has just closed. The listen backlog is werkzeug's: cheroot's
+    # default of 5 drops the connection attempts of a burst of concurrent clients, which
+    # then wait a second to try again, as long as the SDK's connect timeout.
+    server = wsgi.Server(
+        (args.host, args.port), app, numthreads=8, timeout=600, request_queue_size=128
+    )
     tls = args.tls_dir is not None
     if tls:
         server.ssl_adapter = BuiltinSSLAdapter(*write_tls_files(args.tls_dir))
