@@ -307,10 +307,12 @@ async fn a_transaction_whose_condition_fails_applies_nothing() {
 
     let result = store
         .transact(
-            vec![
-                Write::create(&fresh, table).unwrap(),
-                Write::create(&taken, table).unwrap(),
-            ],
+            || {
+                Ok(vec![
+                    Write::create(&fresh, table)?,
+                    Write::create(&taken, table)?,
+                ])
+            },
             &ClientToken::of(&["two notes"]),
         )
         .await;
@@ -346,14 +348,14 @@ async fn conditional_updates_in_a_transaction_bump_the_version() {
     };
 
     store
-        .transact(vec![take(3)], &ClientToken::of(&["take", "first"]))
+        .transact(|| Ok(vec![take(3)]), &ClientToken::of(&["take", "first"]))
         .await
         .unwrap();
     let after = store.get::<Note>(&doc.key()).await.unwrap().unwrap();
     assert_eq!((after.doc.revision, after.version), (2, 2));
 
     let Err(StoreError::TransactionCancelled(reasons)) = store
-        .transact(vec![take(3)], &ClientToken::of(&["take", "second"]))
+        .transact(|| Ok(vec![take(3)]), &ClientToken::of(&["take", "second"]))
         .await
     else {
         panic!("taking more than is left must fail");

@@ -113,12 +113,13 @@ impl ProductRepository for DynamoProductRepository {
         let claim = ProductNameClaim::of(product);
         let entries = entries_for(product);
         let outbox = OutboxRecord::new(event.clone());
-        let writes = [Write::create(product, table), Write::create(&claim, table)]
-            .into_iter()
-            .chain(entries.iter().map(|entry| Write::create(entry, table)))
-            .chain([Write::create(&outbox, table)])
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| CreateProductRefused::Unexpected(e.into()))?;
+        let writes = || {
+            [Write::create(product, table), Write::create(&claim, table)]
+                .into_iter()
+                .chain(entries.iter().map(|entry| Write::create(entry, table)))
+                .chain([Write::create(&outbox, table)])
+                .collect()
+        };
         let token = ClientToken::of(&["create-product", &product.id().to_string()]);
         match self.store.transact(writes, &token).await {
             Ok(()) => Ok(()),
@@ -160,36 +161,40 @@ impl ProductRepository for DynamoProductRepository {
             .collect::<Result<Vec<_>, _>>()?;
         self.store.batch_put(fresh_items).await?;
 
-        let mut writes = vec![Write::update(product_update(before, after)?, table)?];
         let renamed = before.name_key() != after.name_key();
-        if renamed {
-            let old_claim = ProductNameClaim::of(before);
-            writes.push(Write::delete(
-                &old_claim.key(),
-                Condition::new("#data.#product_id = :id")
-                    .name("#data", "data")
-                    .name("#product_id", "product_id")
-                    .value(":id", AttributeValue::S(before.id().to_string())),
-                table,
-            )?);
-            writes.push(Write::create(&ProductNameClaim::of(after), table)?);
-        }
-        for entry in &changed {
-            writes.push(Write::update(
-                Update::new(
-                    entry.key(),
-                    "SET #data = :data",
-                    Condition::new("attribute_exists(pk)")
+        let outbox = OutboxRecord::new(event.clone());
+        let writes = || {
+            let mut writes = vec![Write::update(product_update(before, after)?, table)?];
+            if renamed {
+                let old_claim = ProductNameClaim::of(before);
+                writes.push(Write::delete(
+                    &old_claim.key(),
+                    Condition::new("#data.#product_id = :id")
                         .name("#data", "data")
-                        .value(":data", attribute(*entry)?),
-                ),
-                table,
-            )?);
-        }
-        for entry in old.iter().filter(|e| !new_keys.contains(&e.key())) {
-            writes.push(Write::delete(&entry.key(), Condition::default(), table)?);
-        }
-        writes.push(Write::create(&OutboxRecord::new(event.clone()), table)?);
+                        .name("#product_id", "product_id")
+                        .value(":id", AttributeValue::S(before.id().to_string())),
+                    table,
+                )?);
+                writes.push(Write::create(&ProductNameClaim::of(after), table)?);
+            }
+            for entry in &changed {
+                writes.push(Write::update(
+                    Update::new(
+                        entry.key(),
+                        "SET #data = :data",
+                        Condition::new("attribute_exists(pk)")
+                            .name("#data", "data")
+                            .value(":data", attribute(*entry)?),
+                    ),
+                    table,
+                )?);
+            }
+            for entry in old.iter().filter(|e| !new_keys.contains(&e.key())) {
+                writes.push(Write::delete(&entry.key(), Condition::default(), table)?);
+            }
+            writes.push(Write::create(&outbox, table)?);
+            Ok(writes)
+        };
         let token = ClientToken::of(&[
             "update-product",
             &after.id().to_string(),

@@ -54,27 +54,30 @@ fn subscription_writes(
 impl ChartStore for DynamoMonitoringRepository {
     async fn create_chart(&self, chart: &Chart, max_charts: u32) -> Result<bool, Unexpected> {
         let table = self.store.table();
-        // First, so that a refusal is told by the first write's reason.
-        let count = Update::beside(
-            chart_count_key(chart.owner_id()),
-            "SET #count = if_not_exists(#count, :zero) + :one",
-            Condition::new("attribute_not_exists(#count) OR #count < :max")
-                .name("#count", "count")
-                .value(":zero", AttributeValue::N("0".into()))
-                .value(":one", AttributeValue::N("1".into()))
-                .value(":max", AttributeValue::N(max_charts.to_string())),
-        );
-        let mut item = new_item(chart)?;
-        item.extend(new_chart_attributes());
-        let mut writes = vec![
-            Write::update(count, table)?,
-            Write::create_item(item, table)?,
-        ];
-        let invited = SubscriptionChanges {
-            added: chart.subscriptions().to_vec(),
-            removed: Vec::new(),
+        let writes = || {
+            // First, so that a refusal is told by the first write's reason.
+            let count = Update::beside(
+                chart_count_key(chart.owner_id()),
+                "SET #count = if_not_exists(#count, :zero) + :one",
+                Condition::new("attribute_not_exists(#count) OR #count < :max")
+                    .name("#count", "count")
+                    .value(":zero", AttributeValue::N("0".into()))
+                    .value(":one", AttributeValue::N("1".into()))
+                    .value(":max", AttributeValue::N(max_charts.to_string())),
+            );
+            let mut item = new_item(chart)?;
+            item.extend(new_chart_attributes());
+            let mut writes = vec![
+                Write::update(count, table)?,
+                Write::create_item(item, table)?,
+            ];
+            let invited = SubscriptionChanges {
+                added: chart.subscriptions().to_vec(),
+                removed: Vec::new(),
+            };
+            writes.extend(subscription_writes(chart, &invited, table)?);
+            Ok(writes)
         };
-        writes.extend(subscription_writes(chart, &invited, table)?);
         let token = ClientToken::of(&["create-chart", &chart.id().to_string()]);
         match self.store.transact(writes, &token).await {
             Ok(()) => Ok(true),
@@ -125,8 +128,11 @@ impl ChartStore for DynamoMonitoringRepository {
             };
         }
         let table = self.store.table();
-        let mut writes = vec![Write::save(chart, version, table)?];
-        writes.extend(subscription_writes(chart, subscriptions, table)?);
+        let writes = || {
+            let mut writes = vec![Write::save(chart, version, table)?];
+            writes.extend(subscription_writes(chart, subscriptions, table)?);
+            Ok(writes)
+        };
         let token = ClientToken::of(&["save-chart", &chart.id().to_string(), &version.to_string()]);
         match self.store.transact(writes, &token).await {
             Ok(()) => Ok(true),
@@ -160,11 +166,13 @@ impl ChartStore for DynamoMonitoringRepository {
             chart_id: chart.id(),
             owner_id: chart.owner_id().clone(),
         };
-        let writes = vec![
-            Write::save(chart, version, table)?,
-            Write::create(alert, table)?,
-            Write::create(&reference, table)?,
-        ];
+        let writes = || {
+            Ok(vec![
+                Write::save(chart, version, table)?,
+                Write::create(alert, table)?,
+                Write::create(&reference, table)?,
+            ])
+        };
         let token = ClientToken::of(&["add-alert", &alert.id().to_string()]);
         match self.store.transact(writes, &token).await {
             Ok(()) => Ok(true),

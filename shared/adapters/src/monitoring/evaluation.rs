@@ -125,34 +125,37 @@ impl EvaluationStore for DynamoMonitoringRepository {
         tick: &Tick,
     ) -> Result<bool, Unexpected> {
         let table = self.store.table();
-        let mut writes = alerts
-            .iter()
-            .map(|alert| {
-                // Saved only over the alert as evaluated: an owner's change since (a new
-                // condition, a mute) makes the chart's save fail, and the next tick judge it
-                // afresh.
-                let update = Update::new(
-                    alert.key(),
-                    "SET #data.#state = :state, #data.#firing_since = :firing_since, #data.#last_notified_at = :last_notified_at, #data.#history = :history, #data.#pending_since = :pending_since, #data.#seen_data = :seen_data",
-                    at_alert_version(alert)
-                        .name("#state", "state")
-                        .name("#firing_since", "firing_since")
-                        .name("#last_notified_at", "last_notified_at")
-                        .name("#history", "history")
-                        .name("#pending_since", "pending_since")
-                        .name("#seen_data", "seen_data")
-                        .value(":state", attribute(&alert.state())?)
-                        .value(":firing_since", attribute(&alert.firing_since())?)
-                        .value(":last_notified_at", attribute(&alert.last_notified_at())?)
-                        .value(":history", attribute(alert.history())?)
-                        .value(":pending_since", attribute(&alert.pending_since())?)
-                        .value(":seen_data", attribute(&alert.seen_data())?),
-                );
-                Ok(Write::update(update, table)?)
-            })
-            .collect::<Result<Vec<_>, Unexpected>>()?;
-        // Only while this tick holds the chart: a later tick's states are never overwritten.
-        writes.push(Write::update(settle(chart, tick), table)?);
+        let writes = || {
+            let mut writes = alerts
+                .iter()
+                .map(|alert| {
+                    // Saved only over the alert as evaluated: an owner's change since (a new
+                    // condition, a mute) makes the chart's save fail, and the next tick judge it
+                    // afresh.
+                    let update = Update::new(
+                        alert.key(),
+                        "SET #data.#state = :state, #data.#firing_since = :firing_since, #data.#last_notified_at = :last_notified_at, #data.#history = :history, #data.#pending_since = :pending_since, #data.#seen_data = :seen_data",
+                        at_alert_version(alert)
+                            .name("#state", "state")
+                            .name("#firing_since", "firing_since")
+                            .name("#last_notified_at", "last_notified_at")
+                            .name("#history", "history")
+                            .name("#pending_since", "pending_since")
+                            .name("#seen_data", "seen_data")
+                            .value(":state", attribute(&alert.state())?)
+                            .value(":firing_since", attribute(&alert.firing_since())?)
+                            .value(":last_notified_at", attribute(&alert.last_notified_at())?)
+                            .value(":history", attribute(alert.history())?)
+                            .value(":pending_since", attribute(&alert.pending_since())?)
+                            .value(":seen_data", attribute(&alert.seen_data())?),
+                    );
+                    Write::update(update, table)
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            // Only while this tick holds the chart: a later tick's states are never overwritten.
+            writes.push(Write::update(settle(chart, tick), table)?);
+            Ok(writes)
+        };
         let token = ClientToken::of(&["save-states", &chart.to_string(), &tick.id]);
         match self.store.transact(writes, &token).await {
             Ok(()) => Ok(true),

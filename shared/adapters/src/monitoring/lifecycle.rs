@@ -51,43 +51,46 @@ impl DynamoMonitoringRepository {
         // At most 50 alerts: one page.
         let (alerts, _) = self.store.query_items(&query, 100, None).await?;
         let table = self.store.table();
-        let mut writes = vec![Write::delete(
-            &chart_key(&id),
-            Condition::at_version(version),
-            table,
-        )?];
-        for item in &alerts {
-            let Some(AttributeValue::S(sk)) = item.get("sk") else {
-                continue;
-            };
-            let alert = AlertId::parse(sk.trim_start_matches("ALERT#"))
-                .map_err(|e| anyhow::anyhow!("alert item {sk}: {e}"))?;
-            writes.push(Write::delete(
-                &alert_ref_key(&alert),
-                Condition::default(),
+        let writes = || {
+            let mut writes = vec![Write::delete(
+                &chart_key(&id),
+                Condition::at_version(version),
+                table,
+            )?];
+            for item in &alerts {
+                let Some(AttributeValue::S(sk)) = item.get("sk") else {
+                    continue;
+                };
+                let alert = AlertId::parse(sk.trim_start_matches("ALERT#"))
+                    .map_err(|e| anyhow::anyhow!("alert item {sk}: {e}"))?;
+                writes.push(Write::delete(
+                    &alert_ref_key(&alert),
+                    Condition::default(),
+                    table,
+                )?);
+            }
+            for subscription in chart.subscriptions() {
+                writes.push(Write::delete(
+                    &subscription_key(subscription.token()),
+                    Condition::default(),
+                    table,
+                )?);
+            }
+            // Unconditional, so a delete never waits on the count: charts created before they
+            // were counted make it run low (the owner may then hold a few more), never high.
+            writes.push(Write::update(
+                Update::beside(
+                    chart_count_key(chart.owner_id()),
+                    "SET #count = if_not_exists(#count, :zero) - :one",
+                    Condition::default()
+                        .name("#count", "count")
+                        .value(":zero", AttributeValue::N("0".into()))
+                        .value(":one", AttributeValue::N("1".into())),
+                ),
                 table,
             )?);
-        }
-        for subscription in chart.subscriptions() {
-            writes.push(Write::delete(
-                &subscription_key(subscription.token()),
-                Condition::default(),
-                table,
-            )?);
-        }
-        // Unconditional, so a delete never waits on the count: charts created before they
-        // were counted make it run low (the owner may then hold a few more), never high.
-        writes.push(Write::update(
-            Update::beside(
-                chart_count_key(chart.owner_id()),
-                "SET #count = if_not_exists(#count, :zero) - :one",
-                Condition::default()
-                    .name("#count", "count")
-                    .value(":zero", AttributeValue::N("0".into()))
-                    .value(":one", AttributeValue::N("1".into())),
-            ),
-            table,
-        )?);
+            Ok(writes)
+        };
         let token = ClientToken::of(&["delete-chart", &id.to_string(), &version.to_string()]);
         match self.store.transact(writes, &token).await {
             Ok(()) => {}
@@ -133,15 +136,17 @@ impl DynamoMonitoringRepository {
         alert: &Alert,
     ) -> Result<bool, Unexpected> {
         let table = self.store.table();
-        let writes = vec![
-            Write::save(chart, chart_version, table)?,
-            Write::delete(
-                &alert_key(&chart.id(), &alert.id()),
-                at_alert_version(alert),
-                table,
-            )?,
-            Write::delete(&alert_ref_key(&alert.id()), Condition::default(), table)?,
-        ];
+        let writes = || {
+            Ok(vec![
+                Write::save(chart, chart_version, table)?,
+                Write::delete(
+                    &alert_key(&chart.id(), &alert.id()),
+                    at_alert_version(alert),
+                    table,
+                )?,
+                Write::delete(&alert_ref_key(&alert.id()), Condition::default(), table)?,
+            ])
+        };
         let token = ClientToken::of(&["delete-alert", &alert.id().to_string()]);
         match self.store.transact(writes, &token).await {
             Ok(()) => Ok(true),

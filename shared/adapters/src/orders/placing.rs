@@ -124,17 +124,19 @@ impl OrderStore for DynamoOrderRepository {
                 claim.version,
             )
         });
-        let mut writes = order
-            .items()
-            .iter()
-            .map(|line| take_stock(&line.product_id(), line.quantity(), table))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(unexpected)?;
-        writes.push(Write::create(order, table).map_err(unexpected)?);
-        writes.push(Write::create(&outbox, table).map_err(unexpected)?);
-        if let Some((record, version)) = &completed {
-            writes.push(Write::save(record, *version, table).map_err(unexpected)?);
-        }
+        let writes = || {
+            let mut writes = order
+                .items()
+                .iter()
+                .map(|line| take_stock(&line.product_id(), line.quantity(), table))
+                .collect::<Result<Vec<_>, _>>()?;
+            writes.push(Write::create(order, table)?);
+            writes.push(Write::create(&outbox, table)?);
+            if let Some((record, version)) = &completed {
+                writes.push(Write::save(record, *version, table)?);
+            }
+            Ok(writes)
+        };
         let token = ClientToken::of(&["place-order", &order.id().to_string()]);
         match self.store.transact(writes, &token).await {
             Ok(()) => Ok(()),
@@ -179,11 +181,14 @@ impl OrderStore for DynamoOrderRepository {
     ) -> Result<bool, Unexpected> {
         let table = self.store.table();
         let outbox = OutboxRecord::new(event.clone());
-        let mut writes = vec![Write::save(cancelled, version, table)?];
-        for line in cancelled.items() {
-            writes.push(return_stock(&line.product_id(), line.quantity(), table)?);
-        }
-        writes.push(Write::create(&outbox, table)?);
+        let writes = || {
+            let mut writes = vec![Write::save(cancelled, version, table)?];
+            for line in cancelled.items() {
+                writes.push(return_stock(&line.product_id(), line.quantity(), table)?);
+            }
+            writes.push(Write::create(&outbox, table)?);
+            Ok(writes)
+        };
         // Two cancels racing from the same version are two requests: the time of each
         // cancellation tells them apart.
         let token = ClientToken::of(&[
@@ -210,10 +215,13 @@ impl OrderStore for DynamoOrderRepository {
         event: &OrderEvent,
     ) -> Result<bool, Unexpected> {
         let table = self.store.table();
-        let writes = vec![
-            Write::save(changed, version, table)?,
-            Write::create(&OutboxRecord::new(event.clone()), table)?,
-        ];
+        let outbox = OutboxRecord::new(event.clone());
+        let writes = || {
+            Ok(vec![
+                Write::save(changed, version, table)?,
+                Write::create(&outbox, table)?,
+            ])
+        };
         let token = ClientToken::of(&[
             "fulfil-order",
             &changed.id().to_string(),

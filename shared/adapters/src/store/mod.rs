@@ -321,31 +321,33 @@ impl DocumentStore {
             .map_err(|e| sdk_error(e, || format!("deleting {}", key.pk)))
     }
 
-    /// Applies all the writes or none. `TransactionCancelled` carries one reason per write, in
-    /// order, with the old item of each failed condition. A transaction cancelled only for
-    /// conflicting with others (or throttled) is tried again with backoff, then `Busy`.
+    /// Applies all the writes `writes` builds, or none. `TransactionCancelled` carries one
+    /// reason per write, in order, with the old item of each failed condition. A transaction
+    /// cancelled only for conflicting with others (or throttled) is tried again with backoff,
+    /// then `Busy`. The writes are built again for each attempt rather than kept and cloned:
+    /// a retry is rare, and a copy of every write (an order's lines, thrice) is not.
     ///
     /// `token` is DynamoDB's `ClientRequestToken`: when the SDK retries a transaction whose
     /// reply was lost after DynamoDB committed it, the retry is answered as the success it was
     /// instead of being cancelled by its own writes.
     pub async fn transact(
         &self,
-        writes: Vec<Write>,
+        writes: impl Fn() -> Result<Vec<Write>, StoreError>,
         token: &ClientToken,
     ) -> Result<(), StoreError> {
-        if writes.len() > MAX_TRANSACTION_WRITES {
-            return Err(anyhow!(
-                "a transaction holds at most {MAX_TRANSACTION_WRITES} writes, not {}",
-                writes.len()
-            )
-            .into());
-        }
-        let items: Vec<_> = writes.into_iter().map(|w| w.0).collect();
         for attempt in 1..=TRANSACTION_ATTEMPTS {
+            let writes = writes()?;
+            if writes.len() > MAX_TRANSACTION_WRITES {
+                return Err(anyhow!(
+                    "a transaction holds at most {MAX_TRANSACTION_WRITES} writes, not {}",
+                    writes.len()
+                )
+                .into());
+            }
             let result = self
                 .client
                 .transact_write_items()
-                .set_transact_items(Some(items.clone()))
+                .set_transact_items(Some(writes.into_iter().map(|w| w.0).collect()))
                 .client_request_token(token.as_str())
                 .send()
                 .await
