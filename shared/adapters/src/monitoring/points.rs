@@ -26,6 +26,7 @@ use super::keys::{chart_key, chart_partition};
 use crate::store::{
     Condition, Document, Item, Key, Query, SortKey, StoreError, Update, decode, new_item,
 };
+use anyhow::Context;
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::monitoring::{Appended, Chart, MAX_POINTS_PER_SERIES, Point, RecordPoints, Series};
 use domain::{ChartId, CustomerId, Slug, Unexpected};
@@ -54,6 +55,55 @@ struct PointSlot {
     seq: u64,
     at: i64,
     value: String,
+}
+
+/// What a reader takes of a slot: the number it holds and its point, read of the item's
+/// `data` alone (a projection), without the envelope and ids a whole document carries.
+#[derive(Debug)]
+struct SlotRead {
+    seq: u64,
+    at: i64,
+    value: String,
+}
+
+impl SlotRead {
+    /// The item's paths a range query projects: the fields above.
+    const PATHS: [&'static str; 3] = ["data.seq", "data.at", "data.value"];
+
+    /// Read by hand: serde_dynamo would first copy the whole map into its own value type,
+    /// and a chart's read decodes a thousand of these.
+    fn of(mut item: Item) -> Result<Self, StoreError> {
+        let Some(AttributeValue::M(mut data)) = item.remove("data") else {
+            return Err(anyhow::anyhow!("a point slot without data").into());
+        };
+        let number = |name: &str| match data.get(name) {
+            Some(AttributeValue::N(n)) => Ok(n.as_str()),
+            _ => Err(anyhow::anyhow!("a point slot without a number {name}")),
+        };
+        let seq = number("seq")?.parse().context("a point slot's seq")?;
+        let at = number("at")?.parse().context("a point slot's at")?;
+        let Some(AttributeValue::S(value)) = data.remove("value") else {
+            return Err(anyhow::anyhow!("a point slot without a value").into());
+        };
+        Ok(Self { seq, at, value })
+    }
+
+    fn point(&self) -> Result<Point, Unexpected> {
+        Ok(Point {
+            at_millis: self.at,
+            value: self.value.parse()?,
+        })
+    }
+}
+
+impl From<PointSlot> for SlotRead {
+    fn from(slot: PointSlot) -> Self {
+        Self {
+            seq: slot.seq,
+            at: slot.at,
+            value: slot.value,
+        }
+    }
 }
 
 impl Document for PointSlot {
@@ -322,35 +372,41 @@ impl DynamoMonitoringRepository {
                 .batch_get_items(&keys)
                 .await?
                 .into_iter()
-                .map(|item| Ok(decode::<PointSlot>(item)?.doc))
+                .map(|item| {
+                    let slot = decode::<PointSlot>(item)?.doc;
+                    Ok((slot.series.clone(), SlotRead::from(slot)))
+                })
                 .collect::<Result<Vec<_>, Unexpected>>()
         };
         // Every series' range at once: a chart's read takes one round trip, not one a series.
-        let by_range = futures_util::future::try_join_all(
+        let range_reads = futures_util::future::try_join_all(
             by_range
                 .iter()
                 .map(|(name, seqs)| self.slots_in_range(chart, name, seqs)),
         );
-        let (mut slots, ranges) = futures_util::future::try_join(by_key, by_range).await?;
-        slots.extend(ranges.into_iter().flatten());
+        let (key_slots, ranges) = futures_util::future::try_join(by_key, range_reads).await?;
         wanted
-            .into_iter()
+            .iter()
             .map(|(name, seqs)| {
-                let mut own: Vec<&PointSlot> = slots
+                let by_key = key_slots
                     .iter()
-                    .filter(|slot| &slot.series == name && seqs.contains(&slot.seq))
+                    .filter(|(series, _)| series == *name)
+                    .map(|(_, slot)| slot);
+                let in_range = by_range
+                    .iter()
+                    .zip(&ranges)
+                    .filter(|((series, _), _)| *series == *name)
+                    .flat_map(|(_, slots)| slots);
+                let mut own: Vec<&SlotRead> = by_key
+                    .chain(in_range)
+                    .filter(|slot| seqs.contains(&slot.seq))
                     .collect();
                 own.sort_by_key(|slot| slot.seq);
                 let points = own
                     .into_iter()
-                    .map(|slot| {
-                        Ok(Point {
-                            at_millis: slot.at,
-                            value: slot.value.parse()?,
-                        })
-                    })
+                    .map(SlotRead::point)
                     .collect::<Result<Vec<_>, Unexpected>>()?;
-                Ok(Series::new(name.clone(), points))
+                Ok(Series::new((*name).clone(), points))
             })
             .collect()
     }
@@ -362,7 +418,7 @@ impl DynamoMonitoringRepository {
         chart: &ChartId,
         name: &Slug,
         seqs: &Range<u64>,
-    ) -> Result<Vec<PointSlot>, Unexpected> {
+    ) -> Result<Vec<SlotRead>, Unexpected> {
         let (first, last) = (seqs.start % RING, (seqs.end - 1) % RING);
         let ranges = if first <= last {
             vec![(first, last)]
@@ -371,15 +427,17 @@ impl DynamoMonitoringRepository {
         };
         let mut slots = Vec::new();
         for (low, high) in ranges {
-            let query = Query::table(chart_partition(chart)).sort(SortKey::Between(
-                slot_key(name.as_str(), low),
-                slot_key(name.as_str(), high),
-            ));
+            let query = Query::table(chart_partition(chart))
+                .sort(SortKey::Between(
+                    slot_key(name.as_str(), low),
+                    slot_key(name.as_str(), high),
+                ))
+                .project(&SlotRead::PATHS);
             let mut start = None;
             loop {
                 let (items, next) = self.store.query_items(&query, 1000, start).await?;
                 for item in items {
-                    slots.push(decode::<PointSlot>(item)?.doc);
+                    slots.push(SlotRead::of(item)?);
                 }
                 match next {
                     Some(key) => start = Some(key),

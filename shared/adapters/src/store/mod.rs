@@ -260,6 +260,7 @@ impl DocumentStore {
             .set_index_name(query.index.map(|i| i.name().to_owned()))
             .key_condition_expression(expression.key_condition)
             .set_filter_expression(expression.filter)
+            .set_projection_expression(expression.projection)
             .set_expression_attribute_names(Some(expression.names))
             .set_expression_attribute_values(Some(expression.values))
             .scan_index_forward(query.ascending)
