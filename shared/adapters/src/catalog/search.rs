@@ -123,17 +123,19 @@ impl DynamoProductSearch {
             .as_ref()
             .map(|c| query.start_key(c))
             .transpose()?;
-        // Products to return, each with the entry it was found through.
+        // Products to return, each with the position of the entry it was found through.
         let mut found: Vec<(Product, Item)> = Vec::new();
         for _ in 0..MAX_ROUNDS {
             let (entries, last_evaluated) = self
                 .store
                 .query_items(&query, read_limit, start.take())
                 .await?;
-            let decoded = entries
-                .iter()
-                .map(|item| decode::<SearchEntry>(item.clone()).map(|e| e.doc))
-                .collect::<Result<Vec<_>, _>>()?;
+            let mut decoded = Vec::with_capacity(entries.len());
+            let mut positions = Vec::with_capacity(entries.len());
+            for item in entries {
+                positions.push(query.position_of(&item));
+                decoded.push(decode::<SearchEntry>(item)?.doc);
+            }
             let ids: Vec<ProductId> = decoded.iter().map(|e| e.product_id).collect();
             let keys: Vec<Key> = ids.iter().map(product_key).collect();
             let products: HashMap<ProductId, Product> = self
@@ -143,7 +145,7 @@ impl DynamoProductSearch {
                 .into_iter()
                 .map(|v| (v.doc.id(), v.doc))
                 .collect();
-            for ((id, decoded), entry) in ids.iter().zip(&decoded).zip(entries) {
+            for ((id, decoded), position) in ids.iter().zip(&decoded).zip(positions) {
                 let Some(product) = products.get(id) else {
                     continue; // an entry whose product is gone: skip it
                 };
@@ -151,13 +153,13 @@ impl DynamoProductSearch {
                 if decoded.is_current_for(product)
                     && (!criteria.in_stock || product.stock().units() > 0)
                 {
-                    found.push((product.clone(), entry));
+                    found.push((product.clone(), position));
                 }
             }
             if found.len() > page_size {
                 found.truncate(page_size);
-                let (_, last_entry) = found.last().context("a full page has a last entry")?;
-                let next = query.cursor_after(last_entry)?;
+                let (_, last) = found.last().context("a full page has a last entry")?;
+                let next = query.cursor_after(last)?;
                 return Ok(Page {
                     items: found.into_iter().map(|(p, _)| p).collect(),
                     next_cursor: Some(next),

@@ -136,6 +136,14 @@ impl Query {
         self.with_scope(|scope| cursor::encode(item, scope))
     }
 
+    /// What a cursor after `item` needs of it (its keys), to keep instead of the whole item.
+    pub fn position_of(&self, item: &Item) -> Item {
+        cursor::start_key_attributes(self.index)
+            .into_iter()
+            .filter_map(|name| Some((name.to_owned(), item.get(name)?.clone())))
+            .collect()
+    }
+
     /// The start key a cursor of this query stands for; `InvalidCursor` for any other.
     pub fn start_key(&self, cursor: &Cursor) -> Result<Item, StoreError> {
         self.with_scope(|scope| cursor::decode(cursor, scope))

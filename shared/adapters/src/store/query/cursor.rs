@@ -64,7 +64,7 @@ fn check(scope: &Scope<'_>, key: &BTreeMap<String, String>) -> String {
 }
 
 /// The attributes a start key of this index holds: the table's key, and the index's.
-fn start_key_attributes(index: Option<Index>) -> Vec<&'static str> {
+pub(super) fn start_key_attributes(index: Option<Index>) -> Vec<&'static str> {
     let mut names = vec![PK, SK];
     if let Some(index) = index {
         let (pk, sk) = index.key_attributes();
