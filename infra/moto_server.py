@@ -1,9 +1,5 @@
 """moto's AWS-protocol server on loopback, answering one request at a time.
 
-It runs under cheroot rather than moto's own werkzeug server, which answers every request
-with `Connection: close`: the SDK would open a connection per call, and that churn would
-show in the functions' measured CPU, as it would not against AWS, which keeps them alive.
-
 moto's backends take no locks: two concurrent conditional writes can both pass, and a
 cancelled TransactWriteItems restores a copy of the whole table over other requests' writes.
 Serialising requests makes each call atomic, as it is on AWS. Connections are still accepted
@@ -44,9 +40,12 @@ from moto.dynamodb.models.table import Table
 from moto.dynamodb.exceptions import ERROR_TYPE_PREFIX, DynamodbException
 from moto.dynamodb.responses import DynamoHandler
 
-from cheroot import wsgi
-from cheroot.ssl.builtin import BuiltinSSLAdapter
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server
 
 
 class _NoTableCopies:
@@ -145,6 +144,12 @@ def patch_moto():
     )
 
 
+class NoDelayHandler(MotoRequestHandler):
+    # werkzeug writes a response's headers and body separately: with Nagle's algorithm on,
+    # the body waits for the client's delayed ACK of the headers, 40 ms on Linux.
+    disable_nagle_algorithm = True
+
+
 def serialised(app):
     lock = threading.Lock()
 
@@ -220,24 +225,18 @@ def main():
     patch_moto()
 
     app = serialised(DomainDispatcherApplication(create_backend_app))
-    # An idle connection outlives the SDK's pool (90 s), so the SDK never sends a request
-    # on a connection the server has just closed. The listen backlog is werkzeug's: cheroot's
-    # default of 5 drops the connection attempts of a burst of concurrent clients, which
-    # then wait a second to try again, as long as the SDK's connect timeout.
-    server = wsgi.Server(
-        (args.host, args.port), app, numthreads=8, timeout=600, request_queue_size=128
+    tls = write_tls_files(args.tls_dir) if args.tls_dir else None
+    server = make_server(
+        args.host, args.port, app, threaded=True, request_handler=NoDelayHandler,
+        ssl_context=tls,
     )
-    tls = args.tls_dir is not None
-    if tls:
-        server.ssl_adapter = BuiltinSSLAdapter(*write_tls_files(args.tls_dir))
-    server.prepare()  # binds, so the port the OS picked is known
-    port = server.bind_addr[1]
+    port = server.server_address[1]
     if args.port_file:
         with open(args.port_file, "w") as f:
             f.write(f"{port}\n")
     scheme = "https" if tls else "http"
     print(f"moto listening on {scheme}://{args.host}:{port}", flush=True)
-    server.serve()
+    server.serve_forever()
 
 
 if __name__ == "__main__":
