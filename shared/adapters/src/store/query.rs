@@ -94,7 +94,9 @@ impl Query {
         self
     }
 
-    /// Reads only these attribute paths of each item (`data.seq`: a document's field).
+    /// Reads only these attribute paths of each item (`data.seq`: a document's field). The
+    /// items then lack their envelope and keys: read them with `query_items` and page with
+    /// its `LastEvaluatedKey`, not as documents or through `cursor_after`.
     pub fn project(mut self, paths: &[&str]) -> Self {
         self.projection = paths.iter().map(|&p| p.to_owned()).collect();
         self
