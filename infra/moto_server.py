@@ -29,6 +29,7 @@ import argparse
 import copy
 import datetime
 import hashlib
+import io
 import json
 import os
 import threading
@@ -144,18 +145,48 @@ def patch_moto():
     )
 
 
-class NoDelayHandler(MotoRequestHandler):
+class KeepAliveHandler(MotoRequestHandler):
     # werkzeug writes a response's headers and body separately: with Nagle's algorithm on,
     # the body waits for the client's delayed ACK of the headers, 40 ms on Linux.
     disable_nagle_algorithm = True
+
+    def send_header(self, keyword, value):
+        # werkzeug answers every request with `Connection: close`, since http.server cannot
+        # find the next request after a body the application left unread. `serialised`
+        # reads every body whole, so the connection stays open for the next request, as
+        # AWS keeps it: the SDK does not open (and the benchmark does not measure) a
+        # connection per call. Each connection has its own thread, so an idle one never
+        # holds up another. A client's own `Connection: close` still closes it.
+        if keyword.lower() == "connection" and value.lower() == "close":
+            return
+        super().send_header(keyword, value)
+
+    def make_environ(self):
+        environ = super().make_environ()  # the request's body is read from the connection
+        # After answering, werkzeug drains `self.rfile` to its end, which on a connection
+        # kept open would swallow the next request and wait for the client to hang up.
+        self._connection_stream, self.rfile = self.rfile, io.BytesIO()
+        return environ
+
+    def run_wsgi(self):
+        try:
+            super().run_wsgi()
+        finally:
+            self.rfile = getattr(self, "_connection_stream", self.rfile)
 
 
 def serialised(app):
     lock = threading.Lock()
 
     def handle(environ, start_response):
+        stream = environ["wsgi.input"]
+        if environ.get("wsgi.input_terminated"):
+            body = stream.read()  # chunked: werkzeug's reader stops at the last chunk
+        else:
+            body = stream.read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
         with lock:
-            # Drain the body inside the lock: the response is produced lazily.
+            # Drain the response inside the lock: it is produced lazily.
             return list(app(environ, start_response))
 
     return handle
@@ -227,7 +258,7 @@ def main():
     app = serialised(DomainDispatcherApplication(create_backend_app))
     tls = write_tls_files(args.tls_dir) if args.tls_dir else None
     server = make_server(
-        args.host, args.port, app, threaded=True, request_handler=NoDelayHandler,
+        args.host, args.port, app, threaded=True, request_handler=KeepAliveHandler,
         ssl_context=tls,
     )
     port = server.server_address[1]
