@@ -76,19 +76,38 @@ impl From<OffsetDateTime> for Timestamp {
     }
 }
 
+/// The longest RFC 3339 text of a UTC time: `9999-12-31T23:59:59.999999999Z`.
+const RFC3339_MAX_LEN: usize = 30;
+
+impl Timestamp {
+    /// The RFC 3339 text, written into `buf` rather than a new string: an answer may hold a
+    /// thousand of these (a chart's points).
+    fn rfc3339<'b>(&self, buf: &'b mut [u8; RFC3339_MAX_LEN]) -> Result<&'b str, fmt::Error> {
+        let mut unwritten: &mut [u8] = buf;
+        // Formatting a UTC time as RFC 3339 only fails for years outside 0..=9999.
+        self.0
+            .format_into(&mut unwritten, &Rfc3339)
+            .map_err(|_| fmt::Error)?;
+        // The length is what the writer used up: the count `format_into` returns leaves out
+        // the fraction of a second.
+        let len = RFC3339_MAX_LEN - unwritten.len();
+        std::str::from_utf8(&buf[..len]).map_err(|_| fmt::Error)
+    }
+}
+
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Formatting a UTC time as RFC 3339 only fails for years outside 0..=9999.
-        match self.0.format(&Rfc3339) {
-            Ok(text) => f.write_str(&text),
-            Err(_) => Err(fmt::Error),
-        }
+        f.write_str(self.rfc3339(&mut [0; RFC3339_MAX_LEN])?)
     }
 }
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        let mut buf = [0; RFC3339_MAX_LEN];
+        let text = self
+            .rfc3339(&mut buf)
+            .map_err(|_| serde::ser::Error::custom("a time outside the years 0000 to 9999"))?;
+        serializer.serialize_str(text)
     }
 }
 
@@ -160,6 +179,33 @@ mod tests {
             "1700000000",
         ] {
             assert_eq!(Timestamp::parse(bad), Err(InvalidTimestamp), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_longest_time_fits_and_keeps_its_nanoseconds() {
+        let at = Timestamp::parse("9999-12-31T23:59:59.999999999Z").unwrap();
+        assert_eq!(at.to_string(), "9999-12-31T23:59:59.999999999Z");
+        assert_eq!(
+            serde_json::to_string(&at).unwrap(),
+            "\"9999-12-31T23:59:59.999999999Z\""
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn writes_what_the_time_crate_writes(
+            seconds in -62_167_219_200i64..253_402_300_800,
+            nanos in proptest::prop_oneof![proptest::strategy::Just(0u32), 0u32..1_000_000_000],
+        ) {
+            let at = OffsetDateTime::from_unix_timestamp(seconds).unwrap()
+                + Duration::nanoseconds(i64::from(nanos));
+            proptest::prop_assume!((0..=9999).contains(&at.year()));
+            let expected = at.format(&Rfc3339).unwrap();
+            let ours = Timestamp::from(at);
+            proptest::prop_assert_eq!(ours.to_string(), expected.clone());
+            proptest::prop_assert_eq!(serde_json::to_string(&ours).unwrap(), format!("\"{expected}\""));
+            proptest::prop_assert_eq!(Timestamp::parse(&expected), Ok(ours));
         }
     }
 }
