@@ -393,3 +393,40 @@ async fn a_product_read_carries_its_version_as_etag() {
         (200, "\"2\"")
     );
 }
+
+/// The search entries of the table, as stored (a scan: test code only).
+async fn search_entries(catalog: &Catalog) -> Vec<adapters::store::Item> {
+    catalog
+        .stack
+        .dynamodb()
+        .scan()
+        .table_name(&catalog.stack.table)
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|item| adapters::store::entity_of(item) == Some("search_entry"))
+        .collect()
+}
+
+#[tokio::test]
+async fn an_entry_left_by_a_failed_change_neither_hides_nor_repeats_its_product() {
+    let catalog = Catalog::new().await;
+    let shirt = catalog.product("Blue Shirt", "12.00", 5).await;
+    let at_twelve = search_entries(&catalog).await;
+    catalog.patch(&shirt, json!({"price": "20.00"})).await;
+    // Put back, the entries at 12.00 are what a change that failed half-way leaves: read
+    // before the current ones (price order), in the same round.
+    catalog.stack.store().batch_put(at_twelve).await.unwrap();
+    assert_eq!(catalog.search(&[("q", "shirt")]).await, vec![shirt.clone()]);
+    assert_eq!(
+        catalog.search(&[("q", "blue"), ("in_stock", "true")]).await,
+        vec![shirt.clone()]
+    );
+    assert!(
+        catalog.search(&[("max_price", "13")]).await.is_empty(),
+        "not by its old price"
+    );
+}

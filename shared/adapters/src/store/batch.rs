@@ -5,6 +5,7 @@ use super::error::sdk_error;
 use super::{Document, DocumentStore, Item, Key, StoreError, Versioned, decode};
 use anyhow::{Context, anyhow};
 use aws_sdk_dynamodb::types::{DeleteRequest, KeysAndAttributes, PutRequest, WriteRequest};
+use std::collections::HashSet;
 use std::time::Duration;
 
 const MAX_BATCH_GET_KEYS: usize = 100;
@@ -31,11 +32,14 @@ impl DocumentStore {
             .collect()
     }
 
-    /// The raw items under `keys` that exist, for partitions that mix entities.
+    /// The raw items under `keys` that exist, for partitions that mix entities. A key named
+    /// twice is read once: DynamoDB refuses a batch that repeats a key.
     pub async fn batch_get_items(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+        let mut seen = HashSet::with_capacity(keys.len());
+        let keys: Vec<&Key> = keys.iter().filter(|key| seen.insert(*key)).collect();
         let mut found = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(MAX_BATCH_GET_KEYS) {
-            let mut pending: Vec<Item> = chunk.iter().map(Key::to_item).collect();
+            let mut pending: Vec<Item> = chunk.iter().map(|key| key.to_item()).collect();
             for round in 1.. {
                 if pending.is_empty() {
                     break;
