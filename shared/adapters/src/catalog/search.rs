@@ -138,7 +138,7 @@ impl DynamoProductSearch {
             }
             let ids: Vec<ProductId> = decoded.iter().map(|e| e.product_id).collect();
             let keys: Vec<Key> = ids.iter().map(product_key).collect();
-            let products: HashMap<ProductId, Product> = self
+            let mut products: HashMap<ProductId, Product> = self
                 .store
                 .batch_get::<Product>(&keys)
                 .await?
@@ -146,14 +146,15 @@ impl DynamoProductSearch {
                 .map(|v| (v.doc.id(), v.doc))
                 .collect();
             for ((id, decoded), position) in ids.iter().zip(&decoded).zip(positions) {
-                let Some(product) = products.get(id) else {
-                    continue; // an entry whose product is gone: skip it
-                };
-                // An entry that no longer (or not yet) says what its product is: skip it.
-                if decoded.is_current_for(product)
-                    && (!criteria.in_stock || product.stock().units() > 0)
-                {
-                    found.push((product.clone(), position));
+                // An entry whose product is gone, or that no longer (or not yet) says what
+                // its product is: skip it. The product stays for its current entry, which
+                // may come later in the round (a stale one has another price).
+                let shown = products.get(id).is_some_and(|product| {
+                    decoded.is_current_for(product)
+                        && (!criteria.in_stock || product.stock().units() > 0)
+                });
+                if shown && let Some(product) = products.remove(id) {
+                    found.push((product, position));
                 }
             }
             if found.len() > page_size {
