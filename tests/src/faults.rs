@@ -37,6 +37,8 @@ struct Plan {
     faults: VecDeque<(&'static str, Fault)>,
     /// Every operation the client was asked to send, faulted or not.
     sent: Vec<String>,
+    /// The `ClientRequestToken` of every TransactWriteItems sent, in order.
+    tokens: Vec<String>,
 }
 
 /// The faults to inject, shared by the clients built with [`Faults::http_client`].
@@ -62,6 +64,11 @@ impl Faults {
         self.0.lock().unwrap().sent.clone()
     }
 
+    /// The client token of every TransactWriteItems sent, retries included.
+    pub fn transaction_tokens(&self) -> Vec<String> {
+        self.0.lock().unwrap().tokens.clone()
+    }
+
     /// An HTTP client that injects these faults in front of `inner`.
     pub fn http_client(&self, inner: SharedHttpClient) -> SharedHttpClient {
         SharedHttpClient::new(FaultyClient {
@@ -70,9 +77,15 @@ impl Faults {
         })
     }
 
-    fn take(&self, operation: &str) -> Option<Fault> {
+    fn take(&self, request: &HttpRequest) -> Option<Fault> {
+        let operation = operation(request);
         let mut plan = self.0.lock().unwrap();
-        plan.sent.push(operation.to_owned());
+        if operation == "TransactWriteItems" {
+            let token = json_body(request)
+                .and_then(|body| body["ClientRequestToken"].as_str().map(str::to_owned));
+            plan.tokens.push(token.unwrap_or_default());
+        }
+        plan.sent.push(operation.clone());
         let at = plan.faults.iter().position(|(op, _)| *op == operation)?;
         plan.faults.remove(at).map(|(_, fault)| fault)
     }
@@ -151,6 +164,10 @@ fn dynamodb_error(status: u16, kind: &str, extra: serde_json::Value) -> HttpResp
     response
 }
 
+fn json_body(request: &HttpRequest) -> Option<serde_json::Value> {
+    serde_json::from_slice(request.body().bytes()?).ok()
+}
+
 /// A cancellation with one `TransactionConflict` reason per write of a transaction; for a
 /// single write, `TransactionConflictException`: a transaction holds its item.
 fn conflict(request: &HttpRequest) -> HttpResponse {
@@ -161,10 +178,7 @@ fn conflict(request: &HttpRequest) -> HttpResponse {
             serde_json::json!({"message": "Transaction is ongoing for the item"}),
         );
     }
-    let writes = request
-        .body()
-        .bytes()
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
+    let writes = json_body(request)
         .and_then(|body| body["TransactItems"].as_array().map(Vec::len))
         .unwrap_or(1);
     let reasons: Vec<serde_json::Value> = (0..writes)
@@ -179,7 +193,7 @@ fn conflict(request: &HttpRequest) -> HttpResponse {
 
 impl HttpConnector for FaultyConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let fault = self.faults.take(&operation(&request));
+        let fault = self.faults.take(&request);
         let response = match fault {
             None | Some(Fault::Pass) => return self.inner.call(request),
             Some(Fault::Conflict) => conflict(&request),

@@ -75,6 +75,14 @@ async fn create_product_rides_out_conflicts_throttling_and_500s_then_reports_bus
     };
     faults.inject("TransactWriteItems", Fault::Conflict, 2);
     assert_eq!(create_product(&stack, &faults, "Mug").await.0, 201);
+    // Each attempt after a cancellation is built afresh: under the cancelled one's token,
+    // DynamoDB could answer it as that one, or refuse it as a mismatch.
+    let tokens = faults.transaction_tokens();
+    assert_eq!(tokens.len(), 3);
+    assert!(
+        tokens[0] != tokens[1] && tokens[1] != tokens[2] && tokens[0] != tokens[2],
+        "{tokens:?}"
+    );
     faults.inject("TransactWriteItems", Fault::Conflict, 4);
     busy(create_product(&stack, &faults, "Cup").await);
     assert_eq!(transactions(&faults), 3 + 4, "four attempts at most");
@@ -101,6 +109,11 @@ async fn a_create_whose_reply_was_lost_is_created_once_and_answered_201() {
         .filter(|op| *op == "TransactWriteItems")
         .count();
     assert_eq!(tries, 2, "the SDK sent the committed transaction again");
+    let tokens = faults.transaction_tokens();
+    assert_eq!(
+        tokens[0], tokens[1],
+        "under the same token, so it is answered as done"
+    );
     // The name is taken once, by this product.
     assert_eq!(
         create_product(&stack, &Faults::default(), "mug").await.0,

@@ -330,7 +330,8 @@ impl DocumentStore {
     ///
     /// `token` is DynamoDB's `ClientRequestToken`: when the SDK retries a transaction whose
     /// reply was lost after DynamoDB committed it, the retry is answered as the success it was
-    /// instead of being cancelled by its own writes.
+    /// instead of being cancelled by its own writes. Each attempt after a cancellation sends
+    /// a token of its own ([`ClientToken::for_attempt`]).
     pub async fn transact(
         &self,
         writes: impl Fn() -> Result<Vec<Write>, StoreError>,
@@ -349,7 +350,7 @@ impl DocumentStore {
                 .client
                 .transact_write_items()
                 .set_transact_items(Some(writes.into_iter().map(|w| w.0).collect()))
-                .client_request_token(token.as_str())
+                .client_request_token(token.for_attempt(attempt))
                 .send()
                 .await
                 .map(drop)

@@ -153,6 +153,19 @@ impl ClientToken {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The token an attempt of the transaction sends: the token itself first, then one of
+    /// its own for each attempt after a cancellation. A cancelled attempt applied nothing,
+    /// and the next one is built afresh (new times): under the same token DynamoDB could
+    /// answer it as the cancelled one, or refuse it as a mismatch. The SDK's own retries of
+    /// an attempt resend it whole, token included, so a lost reply is still answered as
+    /// the success it was. At most 36 characters, as DynamoDB requires.
+    pub fn for_attempt(&self, attempt: u32) -> String {
+        match attempt {
+            0 | 1 => self.0.clone(),
+            n => format!("{}-{n}", self.0),
+        }
+    }
 }
 
 /// One write of a transaction.
@@ -266,6 +279,15 @@ mod tests {
             ClientToken::of(&["a", "bc"]),
             "lengths keep parts apart"
         );
+    }
+
+    #[test]
+    fn each_attempt_after_the_first_has_a_token_of_its_own() {
+        let token = ClientToken::of(&["place-order", "order-1"]);
+        assert_eq!(token.for_attempt(1), token.as_str());
+        assert_eq!(token.for_attempt(2), format!("{}-2", token.as_str()));
+        assert_ne!(token.for_attempt(2), token.for_attempt(3));
+        assert!(token.for_attempt(999).len() <= 36);
     }
 
     #[test]
