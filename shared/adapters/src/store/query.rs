@@ -177,33 +177,8 @@ impl Query {
             values.extend(filter.values.clone());
             filter.expression.clone()
         });
-        let projection = (!self.projection.is_empty()).then(|| {
-            // Every segment by a name placeholder: `value`, say, is a reserved word.
-            let mut segments: Vec<&str> = Vec::new();
-            let paths: Vec<String> = self
-                .projection
-                .iter()
-                .map(|path| {
-                    let placeholders: Vec<String> =
-                        path.split('.')
-                            .map(|segment| {
-                                let i = segments.iter().position(|s| *s == segment).unwrap_or_else(
-                                    || {
-                                        segments.push(segment);
-                                        segments.len() - 1
-                                    },
-                                );
-                                format!("#p{i}")
-                            })
-                            .collect();
-                    placeholders.join(".")
-                })
-                .collect();
-            for (i, segment) in segments.iter().enumerate() {
-                names.insert(format!("#p{i}"), (*segment).to_owned());
-            }
-            paths.join(", ")
-        });
+        let projection =
+            (!self.projection.is_empty()).then(|| projection(&self.projection, &mut names));
         QueryExpression {
             key_condition,
             filter,
@@ -219,6 +194,33 @@ impl Query {
 pub struct DocPage<T> {
     pub items: Vec<Versioned<T>>,
     pub next_cursor: Option<Cursor>,
+}
+
+/// `data.seq, data.value` as `#p0.#p1, #p0.#p2`, naming each segment once in `names`: every
+/// segment goes by a placeholder, since some (`value`) are reserved words.
+fn projection(paths: &[String], names: &mut HashMap<String, String>) -> String {
+    let mut segments: Vec<&str> = Vec::new();
+    let mut placeholder = |segment| {
+        let i = match segments.iter().position(|s| *s == segment) {
+            Some(i) => i,
+            None => {
+                segments.push(segment);
+                names.insert(format!("#p{}", segments.len() - 1), segment.to_owned());
+                segments.len() - 1
+            }
+        };
+        format!("#p{i}")
+    };
+    paths
+        .iter()
+        .map(|path| {
+            path.split('.')
+                .map(&mut placeholder)
+                .collect::<Vec<_>>()
+                .join(".")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
