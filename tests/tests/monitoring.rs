@@ -1301,6 +1301,81 @@ async fn a_chart_from_before_the_ring_is_read_then_moved_into_it() {
     assert!(old.is_none(), "the column item is gone");
 }
 
+/// A point is one small item: its keys, its entity and the point as one string attribute
+/// (a chart's read takes a thousand of these, so every attribute counts).
+#[tokio::test]
+async fn a_point_slot_is_one_attribute_beside_its_keys() {
+    let monitor = Monitor::new().await;
+    let chart = monitor.create_chart("ada", "Small").await;
+    let at = now().saturating_sub(minutes(1)).unix_millis() / 1000 * 1000 + 500;
+    let text = Timestamp::from_unix_millis(at).unwrap().to_string();
+    let points = json!([{"series": "p99", "value": -1.25, "at": text}]);
+    assert_eq!(monitor.record("ada", &chart, points).await.0, 200);
+
+    let key = adapters::store::Key::new(format!("CHART#{chart}"), "POINT#p99#0000");
+    let item = monitor.stack.store().get_item(&key).await.unwrap().unwrap();
+    let mut names: Vec<&str> = item.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["entity", "pk", "point", "sk"]);
+    assert_eq!(item["point"].as_s().unwrap(), &format!("0 {at} -1.25"));
+}
+
+/// Slots written as documents, before a slot was one attribute, are still read: by key (a
+/// few points) and by range (many), until appends overwrite them.
+#[tokio::test]
+async fn slots_written_as_documents_are_still_read() {
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct DocumentSlot {
+        chart_id: ChartId,
+        series: domain::Slug,
+        seq: u64,
+        at: i64,
+        value: String,
+    }
+    impl adapters::store::Document for DocumentSlot {
+        const ENTITY: &'static str = "point";
+        const SCHEMA_VERSION: u32 = 1;
+        fn key(&self) -> adapters::store::Key {
+            adapters::store::Key::new(
+                format!("CHART#{}", self.chart_id),
+                format!("POINT#{}#{:04}", self.series, self.seq),
+            )
+        }
+    }
+
+    let monitor = Monitor::new().await;
+    let chart = monitor.create_chart("ada", "Documents").await;
+    let points: Vec<Value> = (0..12)
+        .map(|_| json!({"series": "p99", "value": 0.0}))
+        .collect();
+    assert_eq!(monitor.record("ada", &chart, json!(points)).await.0, 200);
+    let start = now().saturating_sub(minutes(10)).unix_millis();
+    let documents = (0..12)
+        .map(|seq| {
+            adapters::store::new_item(&DocumentSlot {
+                chart_id: ChartId::parse(&chart).unwrap(),
+                series: domain::Slug::parse("p99").unwrap(),
+                seq,
+                at: start + seq as i64,
+                value: format!("{seq}.5"),
+            })
+            .unwrap()
+        })
+        .collect();
+    monitor.stack.store().batch_put(documents).await.unwrap();
+
+    let id = ChartId::parse(&chart).unwrap();
+    let p99 = [domain::Slug::parse("p99").unwrap()];
+    let values = |series: Vec<domain::monitoring::Series>| -> Vec<f64> {
+        series[0].points().map(|p| p.value).collect()
+    };
+    let by_range = monitor.charts().series(&id, &p99, 1000).await.unwrap();
+    let expected: Vec<f64> = (0..12).map(|seq| f64::from(seq) + 0.5).collect();
+    assert_eq!(values(by_range), expected);
+    let by_key = monitor.charts().series(&id, &p99, 3).await.unwrap();
+    assert_eq!(values(by_key), [9.5, 10.5, 11.5]);
+}
+
 /// What the local servers never do, on a tick: a claim throttled past the SDK's retries fails
 /// that chart alone (nothing sent, its state kept for the next tick), and a save whose reply
 /// was lost is retried with its token and counts once.

@@ -3,7 +3,7 @@
 //! | item | sk | holds |
 //! |---|---|---|
 //! | chart | `CHART` | beside its document, `seqs`: per series, how many points were ever appended |
-//! | point | `POINT#<series>#<seq mod 1000, 4 digits>` | the point of sequence number `seq` |
+//! | point | `POINT#<series>#<seq mod 1000, 4 digits>` | the point of sequence number `seq`, as `<seq> <at> <value>` in its `point` attribute |
 //! | series (before the ring) | `SERIES#<series>` | its newest points as two columns |
 //!
 //! An append takes the next sequence numbers of its series in one conditional update of the
@@ -17,12 +17,18 @@
 //! A slot's item carries its sequence number, so a reader takes only the numbers it asked
 //! for: a slot not written yet (an append still under way) is skipped, not misread.
 //!
+//! A slot is one string attribute, not a document: a chart's read takes a thousand slots, and
+//! each attribute the SDK hands back is a map entry of its own to build and free. Slots
+//! written as documents (`data.seq`, `data.at`, `data.value`) before this are still read, until
+//! appends overwrite them.
+//!
 //! Charts from before the ring keep their points in `SERIES#` items and have no `seqs`: they
 //! are read that way until their first append, which moves those points into the ring
 //! (their numbers before the append's) and deletes the old items.
 
 use super::DynamoMonitoringRepository;
 use super::keys::{chart_key, chart_partition};
+use crate::store::codec::ENTITY;
 use crate::store::{
     Condition, Document, Item, Key, Query, SortKey, StoreError, Update, decode, new_item,
 };
@@ -43,22 +49,16 @@ const RING: u64 = MAX_POINTS_PER_SERIES as u64;
 const READ_BY_KEY_AT_MOST: u64 = 10;
 
 fn slot_key(series: &str, seq: u64) -> String {
-    format!("POINT#{series}#{:04}", seq % RING)
+    format!("{SLOT_PREFIX}{series}#{:04}", seq % RING)
 }
 
-/// One point in its slot. The value is text: any finite `f64` round-trips, where a stored
-/// number would be limited to DynamoDB's range (about ±1e125).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct PointSlot {
-    chart_id: ChartId,
-    series: Slug,
-    seq: u64,
-    at: i64,
-    value: String,
-}
+/// The attribute of a slot item holding its point.
+const POINT: &str = "point";
 
-/// What a reader takes of a slot: the number it holds and its point, read of the item's
-/// `data` alone (a projection), without the envelope and ids a whole document carries.
+/// The sort key's prefix of the slots.
+const SLOT_PREFIX: &str = "POINT#";
+
+/// What a reader takes of a slot: the number it holds and its point.
 #[derive(Debug)]
 struct SlotRead {
     seq: u64,
@@ -66,20 +66,39 @@ struct SlotRead {
 }
 
 impl SlotRead {
-    /// The item's paths a range query projects: the fields above.
-    const PATHS: [&'static str; 3] = ["data.seq", "data.at", "data.value"];
+    /// The item's paths a range query projects: the point, or a document slot's fields.
+    const PATHS: [&'static str; 4] = [POINT, "data.seq", "data.at", "data.value"];
 
-    /// Read by hand, taking the attributes as they come: serde_dynamo would first copy the
-    /// whole map into its own value type, and looking each name up costs a hash where a
-    /// comparison does. A chart's read decodes a thousand of these.
+    /// The point's text: the value is written as text so that any finite `f64` round-trips,
+    /// where a stored number would be limited to DynamoDB's range (about ±1e125).
+    fn text(seq: u64, point: &Point) -> String {
+        format!("{seq} {} {}", point.at_millis, point.value)
+    }
+
+    /// Read by hand, taking the attributes as they come: looking each name up costs a hash
+    /// where a comparison does, and a chart's read decodes a thousand of these.
     fn of(item: Item) -> Result<Self, StoreError> {
-        let data = item
-            .into_iter()
-            .find_map(|(name, value)| match value {
-                AttributeValue::M(data) if name == "data" => Some(data),
-                _ => None,
-            })
-            .ok_or_else(|| anyhow::anyhow!("a point slot without data"))?;
+        for (name, value) in item {
+            match (name.as_str(), value) {
+                (POINT, AttributeValue::S(text)) => return Self::parse(&text),
+                ("data", AttributeValue::M(data)) => return Self::of_document(data),
+                _ => {}
+            }
+        }
+        Err(anyhow::anyhow!("a point slot without its point").into())
+    }
+
+    fn parse(text: &str) -> Result<Self, StoreError> {
+        let mut fields = text.splitn(3, ' ');
+        let (Some(seq), Some(at), Some(value)) = (fields.next(), fields.next(), fields.next())
+        else {
+            return Err(anyhow::anyhow!("a point slot's point is not `<seq> <at> <value>`").into());
+        };
+        Self::of_fields(seq, at, value)
+    }
+
+    /// A slot written as a document, before slots were one attribute.
+    fn of_document(data: HashMap<String, AttributeValue>) -> Result<Self, StoreError> {
         let (mut seq, mut at, mut value) = (None, None, None);
         for (name, field) in data {
             match (name.as_str(), field) {
@@ -92,6 +111,10 @@ impl SlotRead {
         let (Some(seq), Some(at), Some(value)) = (seq, at, value) else {
             return Err(anyhow::anyhow!("a point slot without its seq, at or value").into());
         };
+        Self::of_fields(&seq, &at, &value)
+    }
+
+    fn of_fields(seq: &str, at: &str, value: &str) -> Result<Self, StoreError> {
         Ok(Self {
             seq: seq.parse().context("a point slot's seq")?,
             point: Point {
@@ -102,30 +125,14 @@ impl SlotRead {
     }
 }
 
-impl TryFrom<PointSlot> for SlotRead {
-    type Error = Unexpected;
-
-    fn try_from(slot: PointSlot) -> Result<Self, Unexpected> {
-        Ok(Self {
-            seq: slot.seq,
-            point: Point {
-                at_millis: slot.at,
-                value: slot.value.parse()?,
-            },
-        })
-    }
-}
-
-impl Document for PointSlot {
-    const ENTITY: &'static str = "point";
-    const SCHEMA_VERSION: u32 = 1;
-
-    fn key(&self) -> Key {
-        Key::new(
-            chart_partition(&self.chart_id),
-            slot_key(self.series.as_str(), self.seq),
-        )
-    }
+/// The series a slot item belongs to, from its sort key.
+fn series_of_slot(item: &Item) -> Result<&str, StoreError> {
+    item.get(crate::store::SK)
+        .and_then(|sk| sk.as_s().ok())
+        .and_then(|sk| sk.strip_prefix(SLOT_PREFIX))
+        .and_then(|rest| rest.rsplit_once('#'))
+        .map(|(series, _)| series)
+        .ok_or_else(|| anyhow::anyhow!("a point slot without its sort key").into())
 }
 
 /// A series as stored before the ring: its newest points as two columns.
@@ -166,22 +173,18 @@ impl ColumnSeries {
 }
 
 /// The slot items of `points`, numbered from `first`.
-fn slot_items(
-    chart: &ChartId,
-    series: &Slug,
-    first: u64,
-    points: &[Point],
-) -> Result<Vec<Item>, StoreError> {
+fn slot_items(chart: &ChartId, series: &Slug, first: u64, points: &[Point]) -> Vec<Item> {
     (first..)
         .zip(points)
         .map(|(seq, point)| {
-            new_item(&PointSlot {
-                chart_id: *chart,
-                series: series.clone(),
-                seq,
-                at: point.at_millis,
-                value: point.value.to_string(),
-            })
+            let mut item =
+                Key::new(chart_partition(chart), slot_key(series.as_str(), seq)).to_item();
+            item.insert(ENTITY.to_owned(), AttributeValue::S("point".to_owned()));
+            item.insert(
+                POINT.to_owned(),
+                AttributeValue::S(SlotRead::text(seq, point)),
+            );
+            item
         })
         .collect()
 }
@@ -219,7 +222,7 @@ pub fn seeded_items(chart: &Chart, series: &[Series]) -> Result<Vec<Item>, Store
             s.name().to_string(),
             AttributeValue::N(points.len().to_string()),
         );
-        items.extend(slot_items(&chart.id(), s.name(), 0, &points)?);
+        items.extend(slot_items(&chart.id(), s.name(), 0, &points));
     }
     chart_item.insert(SEQS.to_owned(), AttributeValue::M(seqs));
     items.push(chart_item);
@@ -285,12 +288,7 @@ impl DynamoMonitoringRepository {
                 let first = after.saturating_sub(added.len() as u64);
                 // Of a call's own points, only the newest 1,000 can be kept.
                 let skip = added.len().saturating_sub(MAX_POINTS_PER_SERIES);
-                items.extend(slot_items(
-                    chart,
-                    name,
-                    first + skip as u64,
-                    &added[skip..],
-                )?);
+                items.extend(slot_items(chart, name, first + skip as u64, &added[skip..]));
             }
             self.store.batch_put(items).await?;
             return Ok(Appended::Done);
@@ -316,7 +314,7 @@ impl DynamoMonitoringRepository {
                 column.doc.name.to_string(),
                 AttributeValue::N(points.len().to_string()),
             );
-            items.extend(slot_items(&chart.id(), &column.doc.name, 0, &points)?);
+            items.extend(slot_items(&chart.id(), &column.doc.name, 0, &points));
         }
         self.store.batch_put(items).await?;
         let update = Update::beside(
@@ -383,8 +381,8 @@ impl DynamoMonitoringRepository {
                 .await?
                 .into_iter()
                 .map(|item| {
-                    let slot = decode::<PointSlot>(item)?.doc;
-                    Ok((slot.series.clone(), SlotRead::try_from(slot)?))
+                    let series = series_of_slot(&item)?.to_owned();
+                    Ok((series, SlotRead::of(item)?))
                 })
                 .collect::<Result<Vec<_>, Unexpected>>()
         };
@@ -400,7 +398,7 @@ impl DynamoMonitoringRepository {
             .map(|(name, seqs)| {
                 let by_key = key_slots
                     .iter()
-                    .filter(|(series, _)| series == *name)
+                    .filter(|(series, _)| series == name.as_str())
                     .map(|(_, slot)| slot);
                 let in_range = by_range
                     .iter()

@@ -15,6 +15,7 @@ mod reindex;
 mod write;
 
 pub use codec::{attribute, decode, entity_of, new_item};
+pub(crate) use document::SK;
 pub use document::{Document, Index, IndexKeys, Item, Key, Versioned};
 pub use error::{CancellationReason, StoreError};
 pub use query::{DocPage, Query, SortKey};
