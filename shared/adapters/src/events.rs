@@ -89,14 +89,17 @@ impl EventPublisher for EventBridgePublisher {
         let entries = events
             .iter()
             .map(|event| {
-                PutEventsRequestEntry::builder()
+                let detail = event
+                    .detail()
+                    .with_context(|| format!("writing the detail of event {}", event.event_id()))?;
+                Ok(PutEventsRequestEntry::builder()
                     .event_bus_name(&self.bus)
                     .source(event.source())
                     .detail_type(event.detail_type())
-                    .detail(event.detail().to_string())
-                    .build()
+                    .detail(detail)
+                    .build())
             })
-            .collect();
+            .collect::<Result<Vec<_>, anyhow::Error>>()?;
         let output = self
             .client
             .put_events()

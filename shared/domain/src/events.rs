@@ -47,7 +47,7 @@ impl DomainEvent {
     }
 
     /// The bus's `detail`: the aggregate's fields plus `event_id` (and what changed).
-    pub fn detail(&self) -> serde_json::Value {
+    pub fn detail(&self) -> Result<String, serde_json::Error> {
         match self {
             DomainEvent::Order(e) => e.detail(),
             DomainEvent::Product(e) => e.detail(),

@@ -52,15 +52,21 @@ impl ProductEvent {
         }
     }
 
-    /// The event's `detail`: the product's fields, `event_id`, and for an update `changes`.
-    pub fn detail(&self) -> serde_json::Value {
-        let mut detail = serde_json::to_value(&self.product).unwrap_or_default();
-        if let Some(fields) = detail.as_object_mut() {
-            fields.insert("event_id".into(), serde_json::json!(self.event_id));
-            if self.kind == ProductEventKind::ProductUpdated {
-                fields.insert("changes".into(), serde_json::json!(self.changes));
-            }
+    /// The event's `detail`: the product's fields, `event_id`, and for an update `changes`,
+    /// written straight to text.
+    pub fn detail(&self) -> Result<String, serde_json::Error> {
+        #[derive(Serialize)]
+        struct Detail<'a> {
+            #[serde(flatten)]
+            product: &'a Product,
+            event_id: EventId,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            changes: Option<&'a BTreeMap<String, FieldChange>>,
         }
-        detail
+        serde_json::to_string(&Detail {
+            product: &self.product,
+            event_id: self.event_id,
+            changes: (self.kind == ProductEventKind::ProductUpdated).then_some(&self.changes),
+        })
     }
 }

@@ -192,7 +192,10 @@ async fn a_change_keeps_the_rules_and_says_what_changed() {
     assert_eq!(changed, ["name", "price", "stock"]);
     assert_eq!(event.changes["stock"].old, serde_json::json!(5));
     assert_eq!(event.changes["stock"].new, serde_json::json!(3));
-    assert_eq!(event.detail()["changes"]["price"]["new"], "10.00");
+    let detail: serde_json::Value = serde_json::from_str(&event.detail().unwrap()).unwrap();
+    assert_eq!(detail["changes"]["price"]["new"], "10.00");
+    assert_eq!(detail["event_id"], serde_json::json!(event.event_id));
+    assert_eq!(detail["id"], serde_json::json!(event.product.id()));
 
     for (input, refused) in [
         (

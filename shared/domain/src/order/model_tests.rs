@@ -131,7 +131,7 @@ fn event_detail_is_the_order_plus_its_event_id() {
     let p = product("2.50", true, 10);
     let (order, event) =
         Order::place(customer(), None, &[line(&p, 2)], &[p], Currency::USD, now()).unwrap();
-    let detail = event.detail();
+    let detail: serde_json::Value = serde_json::from_str(&event.detail().unwrap()).unwrap();
     assert_eq!(detail["event_id"], serde_json::json!(event.event_id));
     assert_eq!(detail["id"], serde_json::json!(order.id()));
     assert_eq!(detail["total"], "5.00");
