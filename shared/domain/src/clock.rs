@@ -87,7 +87,7 @@ const RFC3339_MAX_LEN: usize = 30;
 impl Timestamp {
     /// The RFC 3339 text, written into `buf` rather than a new string: an answer may hold a
     /// thousand of these (a chart's points). Written by hand: a UTC time in the years
-    /// 0000..=9999 has one fixed shape, and `time`'s general formatter costs ten times more.
+    /// 0000..=9999 has one fixed shape, and `time`'s general formatter costs twice as much.
     fn rfc3339<'b>(&self, buf: &'b mut [u8; RFC3339_MAX_LEN]) -> Result<&'b str, fmt::Error> {
         let (year, month, day) = self.0.to_calendar_date();
         let year = u32::try_from(year).map_err(|_| fmt::Error)?;
