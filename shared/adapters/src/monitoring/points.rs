@@ -28,7 +28,7 @@
 
 use super::DynamoMonitoringRepository;
 use super::keys::{chart_key, chart_partition};
-use crate::store::codec::ENTITY;
+use crate::store::codec::{DATA, ENTITY};
 use crate::store::{
     Condition, Document, Item, Key, Query, SortKey, StoreError, Update, decode, new_item,
 };
@@ -81,7 +81,7 @@ impl SlotRead {
         for (name, value) in item {
             match (name.as_str(), value) {
                 (POINT, AttributeValue::S(text)) => return Self::parse(&text),
-                ("data", AttributeValue::M(data)) => return Self::of_document(data),
+                (DATA, AttributeValue::M(data)) => return Self::of_document(data),
                 _ => {}
             }
         }
