@@ -334,6 +334,10 @@ async fn products_created_and_changed_are_published_with_what_changed() {
     assert!(events.iter().all(|e| e["source"] == "shop.catalog"));
     assert_eq!(events[0]["detail"]["id"], json!(shirt));
     assert!(events[0]["detail"]["event_id"].is_string());
+    assert!(
+        events[0]["detail"].get("changes").is_none(),
+        "a created product has no changes"
+    );
     assert_eq!(
         events[1]["detail"]["changes"],
         json!({"price": {"old": "20.00", "new": "12.00"}, "stock": {"old": 5, "new": 8}}),
