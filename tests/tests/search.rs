@@ -383,6 +383,49 @@ async fn a_cursor_of_another_search_is_refused() {
     }
 }
 
+/// Most products are in stock: a filtered page reads a little more than it shows, so that
+/// one round (a Query and a BatchGetItem) fills it, as pages of 21 entries with a sold-out
+/// one in seven did not.
+#[tokio::test]
+async fn an_in_stock_page_with_a_few_sold_out_fills_in_one_round() {
+    let stack = Stack::new().await;
+    let (store, calls) = stack.counted_store();
+    let catalog: Vec<Product> = (0..40)
+        .map(|i| {
+            product(
+                &format!("Mug {i}"),
+                "Stoneware",
+                "kitchen",
+                &format!("{}.00", 10 + i),
+                i64::from(i % 7 != 0),
+            )
+        })
+        .collect();
+    DynamoProductRepository::new(store.clone())
+        .import(&catalog)
+        .await
+        .unwrap();
+    let deps = search_products::Deps {
+        catalog: DynamoProductSearch::new(store),
+    };
+    calls.reset();
+    let params = [
+        ("category", "kitchen"),
+        ("in_stock", "true"),
+        ("limit", "20"),
+    ];
+    let (status, page) = search(&deps, &params).await;
+    assert_eq!(status, 200);
+    let expected: Vec<String> = (0..40)
+        .filter(|i| i % 7 != 0)
+        .take(20)
+        .map(|i| format!("Mug {i}"))
+        .collect();
+    assert_eq!(names(&page), expected);
+    assert!(page["next_cursor"].is_string(), "{page}");
+    assert_eq!(calls.total(), 2, "one Query and one BatchGetItem");
+}
+
 /// The same searches against a catalog and one ten times larger read exactly as many items.
 #[tokio::test]
 async fn what_a_search_reads_does_not_grow_with_the_catalog() {

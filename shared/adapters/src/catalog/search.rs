@@ -12,9 +12,10 @@
 //! themselves, read in one batch per round (their stock changes with every order, so entries
 //! do not copy it), and so is each entry against its product: an entry whose price, category
 //! or words its product no longer has (a change under way, or one that failed half-way) is
-//! skipped, so search never shows a product by what it no longer is. A request makes at most [`MAX_ROUNDS`] rounds of one Query (reading
-//! `limit + 1` entries) and one BatchGetItem; when filters leave the page short after that,
-//! the page is returned short with a cursor. So what one search reads grows with the page
+//! skipped, so search never shows a product by what it no longer is. A request makes at most
+//! [`MAX_ROUNDS`] rounds of one Query (reading the entries the page lacks and one more, a
+//! quarter more with filters: [`entries_to_read`]) and one BatchGetItem; when filters leave
+//! the page short after that, the page is returned short with a cursor. So what one search reads grows with the page
 //! size, never with the catalog, and pages never repeat or skip: the cursor is the position of
 //! the last entry whose product was returned or passed over.
 //!
@@ -98,6 +99,16 @@ fn plan(criteria: &SearchCriteria) -> Option<Query> {
     Some(query)
 }
 
+/// Entries a round reads: what the page still lacks, one more to know whether another page
+/// follows, and with filters a quarter more, since they pass over some: most entries pass,
+/// so one round usually fills the page rather than two. Unfiltered, a round reads no more
+/// than the page shows.
+fn entries_to_read(lacking: usize, filtered: bool) -> i32 {
+    let wanted = lacking + 1;
+    let margin = if filtered { wanted.div_ceil(4) } else { 0 };
+    i32::try_from(wanted + margin).unwrap_or(i32::MAX)
+}
+
 /// The catalog's search over its index entries.
 #[derive(Debug, Clone)]
 pub struct DynamoProductSearch {
@@ -117,7 +128,7 @@ impl DynamoProductSearch {
             });
         };
         let page_size = usize::from(criteria.limit.get());
-        let read_limit = i32::from(criteria.limit.get()) + 1;
+        let filtered = criteria.in_stock || query.filter.is_some();
         let mut start = criteria
             .cursor
             .as_ref()
@@ -128,7 +139,11 @@ impl DynamoProductSearch {
         for _ in 0..MAX_ROUNDS {
             let (entries, last_evaluated) = self
                 .store
-                .query_items(&query, read_limit, start.take())
+                .query_items(
+                    &query,
+                    entries_to_read(page_size - found.len(), filtered),
+                    start.take(),
+                )
                 .await?;
             let mut decoded = Vec::with_capacity(entries.len());
             let mut positions = Vec::with_capacity(entries.len());
