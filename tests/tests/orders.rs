@@ -529,6 +529,60 @@ async fn idempotency_keys_are_kept_at_least_a_day() {
     );
 }
 
+/// The first answer is kept as JSON text; one kept as a map (before) replays as well.
+#[tokio::test]
+async fn a_kept_answer_is_json_text_and_one_kept_as_a_map_still_replays() {
+    use aws_sdk_dynamodb::types::AttributeValue as A;
+    let shop = Shop::new().await;
+    let mug = shop.product("Mug", "1.00", 10, true).await;
+    let deps = shop.create_deps();
+    let body = lines(&[(mug, 1)]);
+    let (status, first, _) = shop.create_with(&deps, "ada", &body, Some("map")).await;
+    assert_eq!(status, 201);
+    let dynamodb = shop.stack.dynamodb();
+    let (pk, sk) = (
+        A::S("IDEMPOTENCY#3:ada#map".into()),
+        A::S("IDEMPOTENCY".into()),
+    );
+    let item = dynamodb
+        .get_item()
+        .table_name(&shop.stack.table)
+        .key("pk", pk.clone())
+        .key("sk", sk.clone())
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the idempotency record");
+    let A::M(data) = &item["data"] else {
+        panic!("a data map")
+    };
+    let A::S(text) = &data["outcome"] else {
+        panic!("the outcome as JSON text: {:?}", data["outcome"])
+    };
+    let outcome: Value = serde_json::from_str(text).unwrap();
+    assert_eq!(outcome["placed"]["id"], first["id"], "{outcome}");
+
+    dynamodb
+        .update_item()
+        .table_name(&shop.stack.table)
+        .key("pk", pk)
+        .key("sk", sk)
+        .update_expression("SET #d.outcome = :map")
+        .expression_attribute_names("#d", "data")
+        .expression_attribute_values(
+            ":map",
+            serde_dynamo::aws_sdk_dynamodb_1::to_attribute_value(&outcome).unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (status, again, replayed) = shop.create_with(&deps, "ada", &body, Some("map")).await;
+    assert_eq!((status, replayed), (201, true));
+    assert_eq!(again, first);
+    assert_eq!(shop.stock(mug).await, 9, "stock taken once");
+}
+
 #[tokio::test]
 async fn a_refusal_is_replayed_too() {
     let shop = Shop::new().await;
@@ -720,4 +774,31 @@ async fn an_event_the_bus_keeps_refusing_is_set_aside_with_its_reason() {
         0,
         "the sweep leaves it alone"
     );
+
+    // The event is kept as JSON text. An operator puts it back (here as a record written
+    // before, whose event was a map): the next sweep publishes it.
+    let A::S(text) = &data["event"] else {
+        panic!("the event as JSON text: {:?}", data["event"])
+    };
+    let event: Value = serde_json::from_str(text).unwrap();
+    assert!(event["order"]["id"].is_string(), "{event}");
+    shop.stack
+        .dynamodb()
+        .update_item()
+        .table_name(&shop.stack.table)
+        .key("pk", kept[0]["pk"].clone())
+        .key("sk", kept[0]["sk"].clone())
+        .update_expression("SET gsi2pk = :o, #d.set_aside = :f, #d.event = :tree")
+        .expression_attribute_names("#d", "data")
+        .expression_attribute_values(":o", A::S("OUTBOX".into()))
+        .expression_attribute_values(":f", A::Bool(false))
+        .expression_attribute_values(
+            ":tree",
+            serde_dynamo::aws_sdk_dynamodb_1::to_attribute_value(&event).unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shop.sweep().await["published"], 1);
+    assert_eq!(detail_types(&shop.tap.drain().await), ["OrderCreated"]);
 }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct OutboxRecord {
+    #[serde(with = "crate::store::codec::json_text")]
     pub(crate) event: DomainEvent,
     /// Sweeps that failed to publish it.
     #[serde(default)]

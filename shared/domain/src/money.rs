@@ -52,7 +52,7 @@ impl Money {
 
 impl Money {
     /// The amount with two fractional digits ("20.00", not "20"), written from its whole
-    /// cents into `buf`: `Decimal`'s formatter with a precision costs about five times as
+    /// cents into `buf`: `Decimal`'s formatter with a precision costs about four times as
     /// much, and an order's items and events write dozens of amounts. `None` for more than
     /// two fractional digits or a sign, which no `Money` has: [`Money::parse`] rounds to
     /// cents and takes no sign, and sums and multiples keep the scale.

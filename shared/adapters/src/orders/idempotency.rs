@@ -14,8 +14,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub(super) enum KeyRecordState {
-    InFlight { lease_until: Timestamp },
-    Completed { outcome: Outcome },
+    InFlight {
+        lease_until: Timestamp,
+    },
+    Completed {
+        #[serde(with = "crate::store::codec::json_text")]
+        outcome: Outcome,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
