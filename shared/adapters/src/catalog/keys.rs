@@ -11,7 +11,10 @@ use domain::catalog::Product;
 use serde::{Deserialize, Serialize};
 
 pub fn product_key(id: &ProductId) -> Key {
-    Key::new(format!("PRODUCT#{id}"), "PRODUCT")
+    // Not `format!`: an order makes two keys a line, and the formatter costs ten times more.
+    let mut id_text = uuid::Uuid::encode_buffer();
+    let id_text = id.as_uuid().hyphenated().encode_lower(&mut id_text);
+    Key::new(["PRODUCT#", id_text].concat(), "PRODUCT")
 }
 
 impl Document for Product {
@@ -45,5 +48,20 @@ impl Document for ProductNameClaim {
 
     fn key(&self) -> Key {
         Key::new(format!("PRODUCT_NAME#{}", self.name_key), "PRODUCT_NAME")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_product_key_is_its_hyphenated_id() {
+        let id = ProductId::parse("0190B6C8-6F4E-7C3A-9A6F-2F1D3C4B5A69").unwrap();
+        assert_eq!(
+            product_key(&id),
+            Key::new("PRODUCT#0190b6c8-6f4e-7c3a-9a6f-2f1d3c4b5a69", "PRODUCT")
+        );
+        assert_eq!(product_key(&id).pk, format!("PRODUCT#{id}"));
     }
 }

@@ -55,10 +55,36 @@ impl Document for Order {
     }
 }
 
+fn quantity(units: u32) -> AttributeValue {
+    AttributeValue::N(units.to_string())
+}
+
+/// One write per line of `order`: `update` of the first line's product and `:quantity`, and
+/// copies of it for the other lines ([`Update::for_item`]).
+fn per_line(
+    order: &Order,
+    update: fn(&ProductId, u32) -> Update,
+    table: &str,
+) -> Result<Vec<Write>, StoreError> {
+    let Some(first) = order.items().first() else {
+        return Ok(Vec::new());
+    };
+    let first = update(&first.product_id(), first.quantity());
+    order
+        .items()
+        .iter()
+        .map(|line| {
+            let key = product_key(&line.product_id());
+            let update = first.for_item(key, ":quantity", quantity(line.quantity()));
+            Write::update(update, table)
+        })
+        .collect()
+}
+
 /// Takes a line's stock under the catalog's supply rule ([`Product::can_supply`]: active,
 /// and the stock covers the quantity), checked by DynamoDB as the write's condition.
-fn take_stock(product: &ProductId, quantity: u32, table: &str) -> Result<Write, StoreError> {
-    let update = Update::new(
+fn take_stock(product: &ProductId, units: u32) -> Update {
+    Update::new(
         product_key(product),
         "SET #data.#stock = #data.#stock - :quantity, #data.#updated_at = :updated_at",
         Condition::new(
@@ -68,22 +94,20 @@ fn take_stock(product: &ProductId, quantity: u32, table: &str) -> Result<Write, 
         .name("#stock", "stock")
         .name("#active", "active")
         .value(":true", AttributeValue::Bool(true))
-        .value(":quantity", AttributeValue::N(quantity.to_string())),
-    );
-    Write::update(update, table)
+        .value(":quantity", quantity(units)),
+    )
 }
 
 /// Gives a line's stock back.
-fn return_stock(product: &ProductId, quantity: u32, table: &str) -> Result<Write, StoreError> {
-    let update = Update::new(
+fn return_stock(product: &ProductId, units: u32) -> Update {
+    Update::new(
         product_key(product),
         "SET #data.#stock = #data.#stock + :quantity, #data.#updated_at = :updated_at",
         Condition::new("attribute_exists(pk)")
             .name("#data", "data")
             .name("#stock", "stock")
-            .value(":quantity", AttributeValue::N(quantity.to_string())),
-    );
-    Write::update(update, table)
+            .value(":quantity", quantity(units)),
+    )
 }
 
 fn unexpected(error: impl Into<Unexpected>) -> PlaceRefused {
@@ -125,11 +149,7 @@ impl OrderStore for DynamoOrderRepository {
             )
         });
         let writes = || {
-            let mut writes = order
-                .items()
-                .iter()
-                .map(|line| take_stock(&line.product_id(), line.quantity(), table))
-                .collect::<Result<Vec<_>, _>>()?;
+            let mut writes = per_line(order, take_stock, table)?;
             writes.push(Write::create(order, table)?);
             writes.push(Write::create(&outbox, table)?);
             if let Some((record, version)) = &completed {
@@ -183,9 +203,7 @@ impl OrderStore for DynamoOrderRepository {
         let outbox = OutboxRecord::new(event.clone());
         let writes = || {
             let mut writes = vec![Write::save(cancelled, version, table)?];
-            for line in cancelled.items() {
-                writes.push(return_stock(&line.product_id(), line.quantity(), table)?);
-            }
+            writes.extend(per_line(cancelled, return_stock, table)?);
             writes.push(Write::create(&outbox, table)?);
             Ok(writes)
         };
