@@ -9,10 +9,12 @@
 //! | `version` | optimistic-locking counter, 1 on create, +1 on every save |
 //! | `created_at`, `updated_at` | RFC 3339 times of the first and the latest write |
 //! | `expires_at` | optional epoch seconds for DynamoDB's TTL ([`Document::expires_at`]) |
-//! | `data` | the aggregate's serde form as a map (serde_dynamo) |
+//! | `data` | the aggregate's serde form as a map (serde_dynamo's format, written by [`to_attribute_value`], read by [`from_attribute_value`]) |
 
 use super::document::{Document, Index, Item, Versioned};
 use super::error::StoreError;
+use super::reader::from_attribute_value;
+use super::writer::to_attribute_value;
 use anyhow::{Context, anyhow};
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::Timestamp;
@@ -33,14 +35,13 @@ pub(crate) fn number(n: impl ToString) -> AttributeValue {
     AttributeValue::N(n.to_string())
 }
 
-/// A value in the form the table stores it (serde_dynamo).
+/// A value in the form the table stores it (serde_dynamo's format).
 pub fn attribute<T: serde::Serialize + ?Sized>(value: &T) -> Result<AttributeValue, StoreError> {
-    Ok(serde_dynamo::aws_sdk_dynamodb_1::to_attribute_value(value)
-        .context("serializing a value")?)
+    Ok(to_attribute_value(value).context("serializing a value")?)
 }
 
 pub(crate) fn data_of<T: Document>(doc: &T) -> Result<AttributeValue, StoreError> {
-    serde_dynamo::aws_sdk_dynamodb_1::to_attribute_value(doc)
+    to_attribute_value(doc)
         .with_context(|| format!("serializing a {}", T::ENTITY))
         .map_err(StoreError::from)
 }
@@ -99,12 +100,10 @@ pub fn decode<T: Document>(mut item: Item) -> Result<Versioned<T>, StoreError> {
         .remove(DATA)
         .ok_or_else(|| anyhow!("stored {entity} has no data"))?;
     let doc = if schema == T::SCHEMA_VERSION {
-        serde_dynamo::aws_sdk_dynamodb_1::from_attribute_value(data)
-            .with_context(|| format!("reading a stored {entity}"))?
+        from_attribute_value(data).with_context(|| format!("reading a stored {entity}"))?
     } else if schema < T::SCHEMA_VERSION {
-        let old: serde_json::Value =
-            serde_dynamo::aws_sdk_dynamodb_1::from_attribute_value(data)
-                .with_context(|| format!("reading a stored {entity} of schema {schema}"))?;
+        let old: serde_json::Value = from_attribute_value(data)
+            .with_context(|| format!("reading a stored {entity} of schema {schema}"))?;
         let upgraded = T::upgrade(schema, old)?;
         serde_json::from_value(upgraded)
             .with_context(|| format!("reading an upgraded {entity} of schema {schema}"))?
@@ -286,7 +285,7 @@ mod tests {
             fields["copy"],
             s(r#"{"id":"a","count":3,"expires":1900000000}"#)
         );
-        let read: Kept = serde_dynamo::aws_sdk_dynamodb_1::from_attribute_value(stored).unwrap();
+        let read: Kept = from_attribute_value(stored).unwrap();
         assert_eq!(read, kept);
     }
 
@@ -297,10 +296,10 @@ mod tests {
                 .into_iter()
                 .collect(),
         );
-        let read: Kept = serde_dynamo::aws_sdk_dynamodb_1::from_attribute_value(before).unwrap();
+        let read: Kept = from_attribute_value(before).unwrap();
         assert_eq!(read.copy, doc());
         let broken = AttributeValue::M([("copy".to_owned(), s("{not json"))].into_iter().collect());
-        let error = serde_dynamo::aws_sdk_dynamodb_1::from_attribute_value::<Kept>(broken)
+        let error = from_attribute_value::<Kept>(broken)
             .unwrap_err()
             .to_string();
         assert!(error.contains("key must be a string"), "{error}");

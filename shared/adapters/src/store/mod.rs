@@ -11,8 +11,10 @@ pub mod codec;
 mod document;
 mod error;
 mod query;
+mod reader;
 mod reindex;
 mod write;
+mod writer;
 
 pub use codec::{attribute, decode, entity_of, new_item};
 pub(crate) use document::SK;
