@@ -2,7 +2,9 @@
 //! serde_dynamo builds its own attribute tree, then copies it into the SDK's, rebuilding and
 //! rehashing every map: for a 25-line order, a sixth of its own work. This writer builds the
 //! SDK's tree at once, value for value as serde_dynamo does (a property test compares the
-//! two); [`super::reader`] reads it back.
+//! two); [`super::reader`] reads it back. serde_dynamo's set wrappers (`string_set` and the
+//! like, written as `SS`/`NS`/`BS`) are not followed: no document uses them, and a value that
+//! did would be written as a list.
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
