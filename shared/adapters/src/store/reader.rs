@@ -12,59 +12,66 @@ use serde::de::{
 use std::collections::hash_map;
 use std::fmt;
 
-/// Why a stored value does not read as the type asked for.
+/// Why a value does not fit the table's format: a stored value that does not read as the
+/// type asked for, or a value that cannot be stored ([`super::writer`]).
 #[derive(Debug)]
-pub struct ReadError(String);
+pub struct FormatError(pub(super) String);
 
-impl fmt::Display for ReadError {
+impl fmt::Display for FormatError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
 }
 
-impl std::error::Error for ReadError {}
+impl std::error::Error for FormatError {}
 
-impl de::Error for ReadError {
+impl de::Error for FormatError {
+    fn custom<T: fmt::Display>(message: T) -> Self {
+        Self(message.to_string())
+    }
+}
+
+impl serde::ser::Error for FormatError {
     fn custom<T: fmt::Display>(message: T) -> Self {
         Self(message.to_string())
     }
 }
 
 /// `value` read as a `T`.
-pub fn from_attribute_value<T: DeserializeOwned>(value: AttributeValue) -> Result<T, ReadError> {
+pub fn from_attribute_value<T: DeserializeOwned>(value: AttributeValue) -> Result<T, FormatError> {
     T::deserialize(Value(value))
 }
 
 struct Value(AttributeValue);
 
-fn expected<T>(what: &str, found: &AttributeValue) -> Result<T, ReadError> {
-    Err(ReadError(format!("expected {what}, found {found:?}")))
+fn expected<T>(what: &str, found: &AttributeValue) -> Result<T, FormatError> {
+    Err(FormatError(format!("expected {what}, found {found:?}")))
 }
 
-fn number<T: std::str::FromStr>(value: AttributeValue) -> Result<T, ReadError>
+fn number<T: std::str::FromStr>(value: AttributeValue) -> Result<T, FormatError>
 where
     T::Err: fmt::Display,
 {
     match value {
         AttributeValue::N(n) => n
             .parse()
-            .map_err(|e| ReadError(format!("number {n:?}: {e}"))),
+            .map_err(|e| FormatError(format!("number {n:?}: {e}"))),
         other => expected("a number", &other),
     }
 }
 
 macro_rules! numbers {
     ($($deserialize:ident $visit:ident $type:ty),*) => {$(
-        fn $deserialize<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ReadError> {
+        fn $deserialize<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FormatError> {
             visitor.$visit(number::<$type>(self.0)?)
         }
     )*};
 }
 
 impl<'de> de::Deserializer<'de> for Value {
-    type Error = ReadError;
+    type Error = FormatError;
 
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ReadError> {
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FormatError> {
         match self.0 {
             AttributeValue::S(s) => visitor.visit_string(s),
             // As serde_dynamo: the first of i64, u64 and f64 that the text parses as.
@@ -103,14 +110,14 @@ impl<'de> de::Deserializer<'de> for Value {
         deserialize_f32 visit_f32 f32, deserialize_f64 visit_f64 f64
     );
 
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ReadError> {
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FormatError> {
         match self.0 {
             AttributeValue::Null(true) => visitor.visit_none(),
             other => visitor.visit_some(Value(other)),
         }
     }
 
-    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ReadError> {
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FormatError> {
         match self.0 {
             AttributeValue::Null(true) => visitor.visit_unit(),
             other => expected("null", &other),
@@ -121,7 +128,7 @@ impl<'de> de::Deserializer<'de> for Value {
         self,
         _name: &'static str,
         visitor: V,
-    ) -> Result<V::Value, ReadError> {
+    ) -> Result<V::Value, FormatError> {
         self.deserialize_unit(visitor)
     }
 
@@ -129,7 +136,7 @@ impl<'de> de::Deserializer<'de> for Value {
         self,
         _name: &'static str,
         visitor: V,
-    ) -> Result<V::Value, ReadError> {
+    ) -> Result<V::Value, FormatError> {
         visitor.visit_newtype_struct(self)
     }
 
@@ -138,7 +145,7 @@ impl<'de> de::Deserializer<'de> for Value {
         _name: &'static str,
         _variants: &'static [&'static str],
         visitor: V,
-    ) -> Result<V::Value, ReadError> {
+    ) -> Result<V::Value, FormatError> {
         match self.0 {
             AttributeValue::S(s) => visitor.visit_enum(s.into_deserializer()),
             AttributeValue::M(m) if m.len() == 1 => visitor.visit_enum(Variant(m)),
@@ -146,18 +153,18 @@ impl<'de> de::Deserializer<'de> for Value {
         }
     }
 
-    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ReadError> {
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FormatError> {
         match self.0 {
             AttributeValue::S(s) => visitor.visit_string(s),
             other => expected("a string", &other),
         }
     }
 
-    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ReadError> {
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FormatError> {
         self.deserialize_str(visitor)
     }
 
-    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ReadError> {
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FormatError> {
         self.deserialize_str(visitor)
     }
 
@@ -182,12 +189,12 @@ impl Entries {
 }
 
 impl<'de> MapAccess<'de> for Entries {
-    type Error = ReadError;
+    type Error = FormatError;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
-    ) -> Result<Option<K::Value>, ReadError> {
+    ) -> Result<Option<K::Value>, FormatError> {
         let Some((key, value)) = self.entries.next() else {
             return Ok(None);
         };
@@ -195,10 +202,13 @@ impl<'de> MapAccess<'de> for Entries {
         seed.deserialize(key.into_deserializer()).map(Some)
     }
 
-    fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, ReadError> {
+    fn next_value_seed<S: DeserializeSeed<'de>>(
+        &mut self,
+        seed: S,
+    ) -> Result<S::Value, FormatError> {
         match self.value.take() {
             Some(value) => seed.deserialize(Value(value)),
-            None => Err(ReadError("a map's value asked for before its key".into())),
+            None => Err(FormatError("a map's value asked for before its key".into())),
         }
     }
 
@@ -210,12 +220,12 @@ impl<'de> MapAccess<'de> for Entries {
 struct Items<I>(I);
 
 impl<'de, I: ExactSizeIterator<Item = Value>> SeqAccess<'de> for Items<I> {
-    type Error = ReadError;
+    type Error = FormatError;
 
     fn next_element_seed<S: DeserializeSeed<'de>>(
         &mut self,
         seed: S,
-    ) -> Result<Option<S::Value>, ReadError> {
+    ) -> Result<Option<S::Value>, FormatError> {
         self.0
             .next()
             .map(|value| seed.deserialize(value))
@@ -231,28 +241,31 @@ impl<'de, I: ExactSizeIterator<Item = Value>> SeqAccess<'de> for Items<I> {
 struct Variant(std::collections::HashMap<String, AttributeValue>);
 
 impl<'de> EnumAccess<'de> for Variant {
-    type Error = ReadError;
+    type Error = FormatError;
     type Variant = Value;
 
     fn variant_seed<S: DeserializeSeed<'de>>(
         self,
         seed: S,
-    ) -> Result<(S::Value, Value), ReadError> {
+    ) -> Result<(S::Value, Value), FormatError> {
         let Some((name, data)) = self.0.into_iter().next() else {
-            return Err(ReadError("an enum map without an entry".into()));
+            return Err(FormatError("an enum map without an entry".into()));
         };
         Ok((seed.deserialize(name.into_deserializer())?, Value(data)))
     }
 }
 
 impl<'de> VariantAccess<'de> for Value {
-    type Error = ReadError;
+    type Error = FormatError;
 
-    fn unit_variant(self) -> Result<(), ReadError> {
+    fn unit_variant(self) -> Result<(), FormatError> {
         Ok(())
     }
 
-    fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<S::Value, ReadError> {
+    fn newtype_variant_seed<S: DeserializeSeed<'de>>(
+        self,
+        seed: S,
+    ) -> Result<S::Value, FormatError> {
         seed.deserialize(self)
     }
 
@@ -260,7 +273,7 @@ impl<'de> VariantAccess<'de> for Value {
         self,
         _len: usize,
         visitor: V,
-    ) -> Result<V::Value, ReadError> {
+    ) -> Result<V::Value, FormatError> {
         de::Deserializer::deserialize_seq(self, visitor)
     }
 
@@ -268,7 +281,7 @@ impl<'de> VariantAccess<'de> for Value {
         self,
         _fields: &'static [&'static str],
         visitor: V,
-    ) -> Result<V::Value, ReadError> {
+    ) -> Result<V::Value, FormatError> {
         de::Deserializer::deserialize_map(self, visitor)
     }
 }
