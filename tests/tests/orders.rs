@@ -21,6 +21,29 @@ struct Shop {
 }
 
 impl Shop {
+    /// The stored idempotency record of `customer`'s `key`, as the table holds it.
+    async fn key_record(
+        &self,
+        customer: &str,
+        key: &str,
+    ) -> std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> {
+        use aws_sdk_dynamodb::types::AttributeValue as A;
+        self.stack
+            .dynamodb()
+            .get_item()
+            .table_name(&self.stack.table)
+            .key(
+                "pk",
+                A::S(format!("IDEMPOTENCY#{}:{customer}#{key}", customer.len())),
+            )
+            .key("sk", A::S("IDEMPOTENCY".into()))
+            .send()
+            .await
+            .unwrap()
+            .item
+            .expect("the idempotency record")
+    }
+
     async fn new() -> Self {
         let stack = Stack::new().await;
         let tap = EventTap::new(&stack).await;
@@ -507,18 +530,7 @@ async fn idempotency_keys_are_kept_at_least_a_day() {
         .await;
     assert_eq!(status, 201);
     use aws_sdk_dynamodb::types::AttributeValue as A;
-    let item = shop
-        .stack
-        .dynamodb()
-        .get_item()
-        .table_name(&shop.stack.table)
-        .key("pk", A::S("IDEMPOTENCY#3:ada#kept".into()))
-        .key("sk", A::S("IDEMPOTENCY".into()))
-        .send()
-        .await
-        .unwrap()
-        .item
-        .expect("the idempotency record");
+    let item = shop.key_record("ada", "kept").await;
     let A::N(expires_at) = &item["expires_at"] else {
         panic!("a TTL attribute")
     };
@@ -539,21 +551,7 @@ async fn a_kept_answer_is_json_text_and_one_kept_as_a_map_still_replays() {
     let body = lines(&[(mug, 1)]);
     let (status, first, _) = shop.create_with(&deps, "ada", &body, Some("map")).await;
     assert_eq!(status, 201);
-    let dynamodb = shop.stack.dynamodb();
-    let (pk, sk) = (
-        A::S("IDEMPOTENCY#3:ada#map".into()),
-        A::S("IDEMPOTENCY".into()),
-    );
-    let item = dynamodb
-        .get_item()
-        .table_name(&shop.stack.table)
-        .key("pk", pk.clone())
-        .key("sk", sk.clone())
-        .send()
-        .await
-        .unwrap()
-        .item
-        .expect("the idempotency record");
+    let item = shop.key_record("ada", "map").await;
     let A::M(data) = &item["data"] else {
         panic!("a data map")
     };
@@ -563,11 +561,12 @@ async fn a_kept_answer_is_json_text_and_one_kept_as_a_map_still_replays() {
     let outcome: Value = serde_json::from_str(text).unwrap();
     assert_eq!(outcome["placed"]["id"], first["id"], "{outcome}");
 
-    dynamodb
+    shop.stack
+        .dynamodb()
         .update_item()
         .table_name(&shop.stack.table)
-        .key("pk", pk)
-        .key("sk", sk)
+        .key("pk", item["pk"].clone())
+        .key("sk", item["sk"].clone())
         .update_expression("SET #d.outcome = :map")
         .expression_attribute_names("#d", "data")
         .expression_attribute_values(
