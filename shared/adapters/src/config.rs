@@ -7,7 +7,14 @@ use aws_config::environment::{
     EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider,
 };
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
-use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::runtime_components::{
+    RuntimeComponents, RuntimeComponentsBuilder,
+};
+use aws_smithy_types::config_bag::ConfigBag;
 use domain::Currency;
 use rustls::RootCertStore;
 use rustls_pki_types::CertificateDer;
@@ -130,12 +137,56 @@ pub fn https_client(extra_roots: Option<CaBundle>) -> SharedHttpClient {
         .with_trust_store(trust)
         .build()
         .expect("a TLS context without extra server names always builds");
-    aws_smithy_http_client::Builder::new()
+    let client = aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(
             tls::rustls_provider::CryptoMode::Ring,
         ))
         .tls_context(tls)
-        .build_https()
+        .build_https();
+    SharedHttpClient::new(ConnectOnFirstRequest(client))
+}
+
+/// An HTTP client whose TLS set-up waits for the first request.
+///
+/// The SDK's client builds a throwaway connector in `validate_base_client_config`, which
+/// every service client's construction calls, so that a system's certificates load early:
+/// the whole TLS configuration, its roots decoded from PEM and parsed, once per service
+/// client at every cold start (a fifth to a quarter of a function's start-up instructions).
+/// Ours are compiled in and checked by a test; the first request builds the connector,
+/// which is cached as before.
+#[derive(Debug)]
+struct ConnectOnFirstRequest<C>(C);
+
+impl<C: HttpClient> HttpClient for ConnectOnFirstRequest<C> {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        self.0.http_connector(settings, components)
+    }
+
+    fn validate_base_client_config(
+        &self,
+        _: &RuntimeComponentsBuilder,
+        _: &ConfigBag,
+    ) -> Result<(), BoxError> {
+        Ok(())
+    }
+
+    fn validate_final_config(
+        &self,
+        components: &RuntimeComponents,
+        cfg: &ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.validate_final_config(components, cfg)
+    }
+
+    fn connector_metadata(
+        &self,
+    ) -> Option<aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata> {
+        self.0.connector_metadata()
+    }
 }
 
 /// PEM certificates to trust besides Amazon's: a TLS-inspecting proxy's CA, or a local
@@ -209,6 +260,80 @@ mod tests {
             problem.starts_with("holds a certificate that cannot be a root"),
             "{problem}"
         );
+    }
+
+    /// Counts what the SDK asks of an HTTP client, and answers every request with `{}`.
+    #[derive(Debug, Default)]
+    struct Counts {
+        validations: std::sync::atomic::AtomicUsize,
+        connectors: std::sync::atomic::AtomicUsize,
+    }
+
+    #[derive(Debug)]
+    struct Counting(std::sync::Arc<Counts>);
+
+    #[derive(Debug)]
+    struct EmptyObject;
+
+    impl aws_smithy_runtime_api::client::http::HttpConnector for EmptyObject {
+        fn call(
+            &self,
+            _: aws_smithy_runtime_api::client::orchestrator::HttpRequest,
+        ) -> aws_smithy_runtime_api::client::http::HttpConnectorFuture {
+            let status = aws_smithy_runtime_api::http::StatusCode::try_from(200).expect("200");
+            let response = aws_smithy_runtime_api::http::Response::new(status, "{}".into());
+            aws_smithy_runtime_api::client::http::HttpConnectorFuture::ready(Ok(response))
+        }
+    }
+
+    impl HttpClient for Counting {
+        fn http_connector(
+            &self,
+            _: &HttpConnectorSettings,
+            _: &RuntimeComponents,
+        ) -> SharedHttpConnector {
+            self.0
+                .connectors
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            SharedHttpConnector::new(EmptyObject)
+        }
+
+        fn validate_base_client_config(
+            &self,
+            _: &RuntimeComponentsBuilder,
+            _: &ConfigBag,
+        ) -> Result<(), BoxError> {
+            self.0
+                .validations
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn service_clients_are_built_without_a_connector_and_requests_get_one() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let counting = std::sync::Arc::new(Counts::default());
+        let http = SharedHttpClient::new(ConnectOnFirstRequest(Counting(counting.clone())));
+        let config = || {
+            aws_sdk_dynamodb::Config::builder()
+                .behavior_version(aws_config::BehaviorVersion::latest())
+                .region(aws_sdk_dynamodb::config::Region::new("eu-west-1"))
+                .credentials_provider(aws_sdk_dynamodb::config::Credentials::for_tests())
+                .http_client(http.clone())
+                .build()
+        };
+        let first = aws_sdk_dynamodb::Client::from_conf(config());
+        let _second = aws_sdk_dynamodb::Client::from_conf(config());
+        assert_eq!(counting.validations.load(SeqCst), 0);
+        assert_eq!(counting.connectors.load(SeqCst), 0);
+
+        first
+            .list_tables()
+            .send()
+            .await
+            .expect("the connector answers");
+        assert_eq!(counting.connectors.load(SeqCst), 1);
     }
 
     #[test]
