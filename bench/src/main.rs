@@ -25,15 +25,16 @@ use runtime_api::RuntimeApi;
 use serde_json::Value;
 use stack::{Stack, catalog, seed_fleet};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 const SMALL_CATALOG: usize = 1_000;
 const LARGE_CATALOG: usize = 20_000;
 const FLEET_CHARTS: usize = 2_000;
 const ALERTS_PER_CHART: usize = 5;
 /// In-process invocations per use case whose costs are averaged (CPU: the median).
-const COST_SAMPLES: usize = 5;
-/// Process starts whose median is a function's init time.
-const INIT_SAMPLES: usize = 15;
+const COST_SAMPLES: usize = 9;
+/// Process starts whose median is a function's init time (and as many of the floor's).
+const INIT_SAMPLES: usize = 25;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -43,6 +44,11 @@ fn root() -> PathBuf {
 fn binaries() -> Result<PathBuf> {
     let me = std::env::current_exe().context("the bench's own path")?;
     Ok(me.parent().context("the bench's directory")?.to_owned())
+}
+
+fn median(samples: &mut [Duration]) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
 }
 
 fn warm_invocations() -> usize {
@@ -144,19 +150,29 @@ async fn main() -> Result<()> {
             );
         }
         let mut timing = timing(&run);
-        // One start is noisy on a shared machine: init is the median of several.
+        // One start is noisy on a shared machine: init is the median of several, and the
+        // floor's starts alternate with them, so that the ratio compares starts made at the
+        // same moments of a machine whose speed drifts during the run.
+        let env = stack.env_for(&scenario.table);
+        let start = |function: &str, binary: &Path| -> Result<Duration> {
+            Ok(api
+                .run(function, &binary.to_string_lossy(), &env, &[])?
+                .init)
+        };
         let mut inits = vec![run.init];
+        let mut floor_inits = Vec::new();
         for _ in 1..INIT_SAMPLES {
-            let start = api.run(
-                scenario.function,
-                &binary.to_string_lossy(),
-                &stack.env_for(&scenario.table),
-                &[],
-            )?;
-            inits.push(start.init);
+            inits.push(start(scenario.function, &binary)?);
+            if scenario.function != "floor" {
+                floor_inits.push(start("floor", &binaries()?.join("floor"))?);
+            }
         }
-        inits.sort();
-        timing.init_ms = ms(inits[inits.len() / 2]);
+        timing.init_ms = ms(median(&mut inits));
+        timing.floor_init_ms = if floor_inits.is_empty() {
+            timing.init_ms
+        } else {
+            ms(median(&mut floor_inits))
+        };
         let cost = if scenario.function == "floor" {
             None
         } else {
