@@ -89,9 +89,12 @@ impl SlotRead {
     }
 
     fn parse(text: &str) -> Result<Self, StoreError> {
-        let mut fields = text.splitn(3, ' ');
-        let (Some(seq), Some(at), Some(value)) = (fields.next(), fields.next(), fields.next())
-        else {
+        // Two `split_once`s rather than `splitn(3, ' ')`, whose iterator costs a third of a
+        // chart's reading of its thousand points.
+        let fields = text
+            .split_once(' ')
+            .and_then(|(seq, rest)| Some((seq, rest.split_once(' ')?)));
+        let Some((seq, (at, value))) = fields else {
             return Err(anyhow::anyhow!("a point slot's point is not `<seq> <at> <value>`").into());
         };
         Self::of_fields(seq, at, value)
@@ -451,5 +454,31 @@ impl DynamoMonitoringRepository {
             }
         }
         Ok(slots)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slot_reads_back_its_point_and_refuses_any_other_shape() {
+        let point = Point {
+            at_millis: 1_795_000_000_123,
+            value: -1.5e300,
+        };
+        let slot = SlotRead::parse(&SlotRead::text(7, &point)).unwrap();
+        assert_eq!(slot.seq, 7);
+        assert_eq!(slot.point, point);
+        for bad in [
+            "",
+            "7",
+            "7 1795000000000",
+            "7 1795000000000 1 2",
+            "x 1 2",
+            "7 1.5 2",
+        ] {
+            assert!(SlotRead::parse(bad).is_err(), "{bad:?}");
+        }
     }
 }
