@@ -81,49 +81,103 @@ impl From<OffsetDateTime> for Timestamp {
     }
 }
 
-/// The longest RFC 3339 text of a UTC time: `9999-12-31T23:59:59.999999999Z`.
-const RFC3339_MAX_LEN: usize = 30;
-
 impl Timestamp {
     /// The RFC 3339 text, written into `buf` rather than a new string: an answer may hold a
     /// thousand of these (a chart's points). Written by hand: a UTC time in the years
     /// 0000..=9999 has one fixed shape, and `time`'s general formatter costs twice as much.
     fn rfc3339<'b>(&self, buf: &'b mut [u8; RFC3339_MAX_LEN]) -> Result<&'b str, fmt::Error> {
         let (year, month, day) = self.0.to_calendar_date();
-        let year = u32::try_from(year).map_err(|_| fmt::Error)?;
-        if year > 9999 {
-            return Err(fmt::Error);
-        }
         let (hour, minute, second, nanos) = self.0.to_hms_nano();
-        let two = |buf: &mut [u8; RFC3339_MAX_LEN], at: usize, n: u32| {
-            buf[at] = b'0' + (n / 10 % 10) as u8;
-            buf[at + 1] = b'0' + (n % 10) as u8;
-        };
-        *buf = *b"0000-00-00T00:00:00.000000000Z";
-        two(buf, 0, year / 100);
-        two(buf, 2, year % 100);
-        two(buf, 5, u32::from(u8::from(month)));
-        two(buf, 8, u32::from(day));
-        two(buf, 11, u32::from(hour));
-        two(buf, 14, u32::from(minute));
-        two(buf, 17, u32::from(second));
-        let mut len = 19;
-        if nanos != 0 {
-            // The fraction without its trailing zeros, as RFC 3339 writers do.
-            let mut rest = nanos;
-            for at in (20..29).rev() {
-                buf[at] = b'0' + (rest % 10) as u8;
-                rest /= 10;
-            }
-            len = 29;
-            while buf[len - 1] == b'0' {
-                len -= 1;
-            }
-        }
-        buf[len] = b'Z';
-        len += 1;
-        std::str::from_utf8(&buf[..len]).map_err(|_| fmt::Error)
+        let date = (year, u8::from(month), day);
+        write_rfc3339(buf, date, (hour, minute, second), nanos).ok_or(fmt::Error)
     }
+
+    /// The RFC 3339 text of `millis` since the epoch, as [`Timestamp::from_unix_millis`]
+    /// would write it (clamped to the years 0000..=9999 likewise), straight from the number:
+    /// a chart's answer writes a thousand points' times, and building each `Timestamp` first
+    /// costs twice as much.
+    pub(crate) fn write_unix_millis(millis: i64, buf: &mut [u8; RFC3339_MAX_LEN]) -> Option<&str> {
+        const DAY: i64 = 86_400_000;
+        let millis = millis.clamp(*UNIX_MILLIS.start(), *UNIX_MILLIS.end());
+        let (days, of_day) = (millis.div_euclid(DAY), millis.rem_euclid(DAY));
+        let date = civil_from_days(days)?;
+        let seconds = of_day / 1000;
+        // Each fits its type: the hour is below 24, the others below 60, the nanoseconds
+        // below a billion.
+        let time = (
+            (seconds / 3600) as u8,
+            (seconds / 60 % 60) as u8,
+            (seconds % 60) as u8,
+        );
+        write_rfc3339(buf, date, time, (of_day % 1000 * 1_000_000) as u32)
+    }
+}
+
+/// The longest RFC 3339 text: `9999-12-31T23:59:59.999999999Z`.
+pub(crate) const RFC3339_MAX_LEN: usize = 30;
+
+/// The milliseconds since the epoch of 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z.
+const UNIX_MILLIS: std::ops::RangeInclusive<i64> = -62_167_219_200_000..=253_402_300_799_999;
+
+/// The date of a day counted from 1970-01-01, by the proleptic Gregorian calendar
+/// (H. Hinnant's `civil_from_days`); `None` outside the years 0000..=9999.
+fn civil_from_days(days: i64) -> Option<(i32, u8, u8)> {
+    let z = days.checked_add(719_468)?;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    if !(0..=9999).contains(&year) {
+        return None;
+    }
+    Some((year as i32, month as u8, day as u8))
+}
+
+/// `YYYY-MM-DDThh:mm:ss[.fraction]Z`, the fraction without its trailing zeros as RFC 3339
+/// writers do; `None` for a year outside 0000..=9999.
+fn write_rfc3339(
+    buf: &mut [u8; RFC3339_MAX_LEN],
+    (year, month, day): (i32, u8, u8),
+    (hour, minute, second): (u8, u8, u8),
+    nanos: u32,
+) -> Option<&str> {
+    let year = u32::try_from(year).ok().filter(|year| *year <= 9999)?;
+    let two = |buf: &mut [u8; RFC3339_MAX_LEN], at: usize, n: u32| {
+        buf[at] = b'0' + (n / 10 % 10) as u8;
+        buf[at + 1] = b'0' + (n % 10) as u8;
+    };
+    *buf = *b"0000-00-00T00:00:00.000000000Z";
+    two(buf, 0, year / 100);
+    two(buf, 2, year % 100);
+    two(buf, 5, u32::from(month));
+    two(buf, 8, u32::from(day));
+    two(buf, 11, u32::from(hour));
+    two(buf, 14, u32::from(minute));
+    two(buf, 17, u32::from(second));
+    let mut len = 19;
+    if nanos != 0 {
+        let mut rest = nanos;
+        for at in (20..29).rev() {
+            buf[at] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        len = 29;
+        while buf[len - 1] == b'0' {
+            len -= 1;
+        }
+    }
+    buf[len] = b'Z';
+    len += 1;
+    std::str::from_utf8(&buf[..len]).ok()
 }
 
 impl fmt::Display for Timestamp {
@@ -250,6 +304,41 @@ mod tests {
             let ours = Timestamp::from_unix_millis(millis).unwrap();
             proptest::prop_assert_eq!(ours, Timestamp::from(expected));
             proptest::prop_assert_eq!(ours.unix_millis(), millis);
+        }
+
+        #[test]
+        fn writes_unix_millis_as_a_timestamp_of_them_writes(
+            millis in proptest::prop_oneof![
+                -62_167_219_200_000i64..253_402_300_800_000,
+                // Before the year 0000, as far back as `time` goes: clamped.
+                -377_705_116_800_000i64..0,
+            ],
+        ) {
+            let expected = Timestamp::from_unix_millis(millis);
+            proptest::prop_assume!(expected.is_some());
+            let expected = expected.unwrap().to_string();
+            let mut buf = [0; RFC3339_MAX_LEN];
+            proptest::prop_assert_eq!(Timestamp::write_unix_millis(millis, &mut buf), Some(expected.as_str()));
+        }
+    }
+
+    #[test]
+    fn writes_the_bounds_of_unix_millis_and_clamps_beyond_them() {
+        let mut buf = [0; RFC3339_MAX_LEN];
+        for (millis, text) in [
+            (*UNIX_MILLIS.start(), "0000-01-01T00:00:00Z"),
+            (*UNIX_MILLIS.end(), "9999-12-31T23:59:59.999Z"),
+            (i64::MIN, "0000-01-01T00:00:00Z"),
+            (i64::MAX, "9999-12-31T23:59:59.999Z"),
+            (0, "1970-01-01T00:00:00Z"),
+            (-1, "1969-12-31T23:59:59.999Z"),
+            (951_782_400_500, "2000-02-29T00:00:00.5Z"),
+        ] {
+            assert_eq!(
+                Timestamp::write_unix_millis(millis, &mut buf),
+                Some(text),
+                "{millis}"
+            );
         }
     }
 }

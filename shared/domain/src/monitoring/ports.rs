@@ -7,6 +7,7 @@ use super::schedule::{Tick, TickClaim};
 use super::series::{RecordPoints, Series};
 use super::subscription::{Subscription, SubscriptionChanges, SubscriptionToken};
 use super::values::Mute;
+use crate::clock::RFC3339_MAX_LEN;
 use crate::{
     AlertId, ChartId, Cursor, CustomerId, Limit, Page, PageError, Slug, Timestamp, Unexpected,
 };
@@ -58,11 +59,9 @@ impl ChartData {
                     name: s.name(),
                     points: s
                         .points()
-                        .filter_map(|p| {
-                            Some(PointView {
-                                at: Timestamp::from_unix_millis(p.at_millis)?,
-                                value: p.value,
-                            })
+                        .map(|p| PointView {
+                            at_millis: p.at_millis,
+                            value: p.value,
                         })
                         .collect(),
                 })
@@ -90,10 +89,24 @@ pub struct SeriesView<'a> {
     pub points: Vec<PointView>,
 }
 
-#[derive(Debug, Serialize)]
+/// A point as answered: `{"at": <RFC 3339>, "value": <number>}`.
+#[derive(Debug)]
 pub struct PointView {
-    pub at: Timestamp,
-    pub value: f64,
+    at_millis: i64,
+    value: f64,
+}
+
+impl Serialize for PointView {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeStruct};
+        let mut buf = [0; RFC3339_MAX_LEN];
+        let at = Timestamp::write_unix_millis(self.at_millis, &mut buf)
+            .ok_or_else(|| S::Error::custom("a time outside the years 0000 to 9999"))?;
+        let mut point = serializer.serialize_struct("PointView", 2)?;
+        point.serialize_field("at", at)?;
+        point.serialize_field("value", &self.value)?;
+        point.end()
+    }
 }
 
 /// Which series of a chart to read, and how many of the newest points of each.
