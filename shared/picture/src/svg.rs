@@ -147,6 +147,18 @@ pub fn num(value: f64) -> String {
     if tenths == 0.0 {
         return "0".to_owned();
     }
+    // A picture writes thousands of these: whole tenths as integers cost a fraction of a
+    // float's formatting to one decimal. Far beyond any picture's size, floats write them.
+    if tenths.abs() < 1e15 {
+        let tenths = tenths as i64;
+        let (whole, tenth) = (tenths / 10, (tenths % 10).abs());
+        let sign = if tenths < 0 && whole == 0 { "-" } else { "" };
+        return if tenth == 0 {
+            whole.to_string()
+        } else {
+            format!("{sign}{whole}.{tenth}")
+        };
+    }
     if tenths % 10.0 == 0.0 {
         format!("{}", tenths / 10.0)
     } else {
@@ -187,6 +199,23 @@ mod tests {
         assert_eq!(num(-3.25), "-3.3");
         assert_eq!(num(f64::NAN), "0");
         assert_eq!(num(f64::INFINITY), "0");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn numbers_are_written_as_floats_to_one_decimal_would_be(
+            value in proptest::prop_oneof![-2000.0..2000.0f64, -1e17..1e17f64],
+        ) {
+            let tenths = (value * 10.0).round();
+            let expected = if tenths == 0.0 {
+                "0".to_owned()
+            } else if tenths % 10.0 == 0.0 {
+                format!("{}", tenths / 10.0)
+            } else {
+                format!("{:.1}", tenths / 10.0)
+            };
+            proptest::prop_assert_eq!(num(value), expected);
+        }
     }
 
     #[test]
