@@ -24,7 +24,7 @@ pub async fn handle(request: Request, deps: &Deps) -> Answer {
         return Ok(http::not_modified(&etag));
     }
     Ok(http::tagged(
-        http::json(StatusCode::OK, &data.view()),
+        http::json_text(StatusCode::OK, data.view().to_json()),
         &etag,
     ))
 }

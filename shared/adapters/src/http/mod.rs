@@ -31,7 +31,12 @@ pub fn respond(answer: Answer) -> Response<Body> {
 
 /// A JSON response.
 pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Response<Body> {
-    match serde_json::to_string(body) {
+    json_text(status, serde_json::to_string(body))
+}
+
+/// A JSON response of text already written.
+pub fn json_text(status: StatusCode, text: Result<String, serde_json::Error>) -> Response<Body> {
+    match text {
         Ok(text) => Response::builder()
             .status(status)
             .header(header::CONTENT_TYPE, "application/json")

@@ -6,6 +6,7 @@ mod alert;
 mod alert_commands;
 mod chart;
 mod chart_change;
+mod chart_json;
 mod charts;
 pub mod evaluation;
 mod manage;

@@ -92,8 +92,12 @@ pub struct SeriesView<'a> {
 /// A point as answered: `{"at": <RFC 3339>, "value": <number>}`.
 #[derive(Debug)]
 pub struct PointView {
-    at_millis: i64,
-    value: f64,
+    pub(super) at_millis: i64,
+    pub(super) value: f64,
+}
+
+impl PointView {
+    pub(super) const OUT_OF_RANGE: &str = "a time outside the years 0000 to 9999";
 }
 
 impl Serialize for PointView {
@@ -101,7 +105,7 @@ impl Serialize for PointView {
         use serde::ser::{Error, SerializeStruct};
         let mut buf = [0; RFC3339_MAX_LEN];
         let at = Timestamp::write_unix_millis(self.at_millis, &mut buf)
-            .ok_or_else(|| S::Error::custom("a time outside the years 0000 to 9999"))?;
+            .ok_or_else(|| S::Error::custom(Self::OUT_OF_RANGE))?;
         let mut point = serializer.serialize_struct("PointView", 2)?;
         point.serialize_field("at", at)?;
         point.serialize_field("value", &self.value)?;
