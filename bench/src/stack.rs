@@ -209,13 +209,14 @@ pub async fn seed_orders(
     let mut validation = domain::Validation::new();
     let command = CreateOrder::parse(Some(&lines), &mut validation)
         .ok_or_else(|| anyhow::anyhow!("a one-line order"))?;
+    let offer = domain::catalog::Offer::from(product);
     let mut items = Vec::with_capacity(count);
     for _ in 0..count {
         let (order, _) = Order::place(
             domain::CustomerId::parse(customer)?,
             None,
             command.lines(),
-            std::slice::from_ref(product),
+            std::slice::from_ref(&offer),
             domain::Currency::USD,
             now(),
         )

@@ -6,10 +6,11 @@ use super::idempotency::{KeyRecord, KeyRecordState};
 use crate::catalog::keys::product_key;
 use crate::outbox::OutboxRecord;
 use crate::store::{
-    ClientToken, Condition, Document, IndexKeys, Key, StoreError, Update, Versioned, Write, decode,
+    ClientToken, Condition, Document, IndexKeys, Key, StoreError, Update, Versioned, Write,
+    decode_part,
 };
 use aws_sdk_dynamodb::types::AttributeValue;
-use domain::catalog::Product;
+use domain::catalog::{Offer, Product};
 use domain::order::{
     KeyClaim, Order, OrderEvent, OrderRefusal, OrderStatus, OrderStore, Outcome, PlaceRefused,
     ProductReader,
@@ -115,15 +116,13 @@ fn unexpected(error: impl Into<Unexpected>) -> PlaceRefused {
 }
 
 impl ProductReader for DynamoOrderRepository {
-    async fn products(&self, ids: &[ProductId]) -> Result<Vec<Product>, Unexpected> {
+    async fn products(&self, ids: &[ProductId]) -> Result<Vec<Offer>, Unexpected> {
         let keys: Vec<Key> = ids.iter().map(product_key).collect();
-        Ok(self
-            .store
-            .batch_get::<Product>(&keys)
-            .await?
+        let items = self.store.batch_get_items(&keys).await?;
+        Ok(items
             .into_iter()
-            .map(|v| v.doc)
-            .collect())
+            .map(decode_part::<Product, Offer>)
+            .collect::<Result<_, _>>()?)
     }
 }
 
@@ -171,10 +170,9 @@ impl OrderStore for DynamoOrderRepository {
                         let product = reason
                             .item
                             .clone()
-                            .map(decode::<Product>)
+                            .map(decode_part::<Product, Offer>)
                             .transpose()
-                            .map_err(unexpected)?
-                            .map(|v| v.doc);
+                            .map_err(unexpected)?;
                         seen.push((line.product_id(), line.quantity(), product));
                     }
                 }

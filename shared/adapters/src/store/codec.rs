@@ -18,6 +18,7 @@ use super::writer::to_attribute_value;
 use anyhow::{Context, anyhow};
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::Timestamp;
+use serde::de::DeserializeOwned;
 
 pub(crate) const ENTITY: &str = "entity";
 pub(crate) const SCHEMA_VERSION: &str = "schema_version";
@@ -79,10 +80,44 @@ pub fn entity_of(item: &Item) -> Option<&str> {
 }
 
 /// Reads a stored item back into its document, upgrading older schema versions.
-pub fn decode<T: Document>(mut item: Item) -> Result<Versioned<T>, StoreError> {
-    let entity = entity_of(&item)
-        .ok_or_else(|| anyhow!("stored item has no string attribute {ENTITY}"))?
-        .to_owned();
+pub fn decode<T: Document>(item: Item) -> Result<Versioned<T>, StoreError> {
+    let (header, data) = header::<T>(item)?;
+    let doc = if header.schema == T::SCHEMA_VERSION {
+        from_attribute_value(data).with_context(|| format!("reading a stored {}", T::ENTITY))?
+    } else {
+        upgraded::<T>(header.schema, data)?
+    };
+    Ok(Versioned {
+        doc,
+        version: header.version,
+    })
+}
+
+/// Reads part of a stored document `D`: `P`, a subset of its fields, without reading the
+/// rest. Older schema versions are read whole and upgraded first.
+pub fn decode_part<D: Document, P: DeserializeOwned + for<'a> From<&'a D>>(
+    item: Item,
+) -> Result<P, StoreError> {
+    let (header, data) = header::<D>(item)?;
+    if header.schema == D::SCHEMA_VERSION {
+        Ok(
+            from_attribute_value(data)
+                .with_context(|| format!("reading a stored {}", D::ENTITY))?,
+        )
+    } else {
+        Ok(P::from(&upgraded::<D>(header.schema, data)?))
+    }
+}
+
+struct Header {
+    version: u64,
+    schema: u32,
+}
+
+/// The item's version and schema, once its entity is checked to be `T`'s, and its data.
+fn header<T: Document>(mut item: Item) -> Result<(Header, AttributeValue), StoreError> {
+    let entity =
+        entity_of(&item).ok_or_else(|| anyhow!("stored item has no string attribute {ENTITY}"))?;
     if entity != T::ENTITY {
         return Err(anyhow!("expected a {} item, found {entity}", T::ENTITY).into());
     }
@@ -98,23 +133,25 @@ pub fn decode<T: Document>(mut item: Item) -> Result<Versioned<T>, StoreError> {
     let schema = u32::try_from(integer(SCHEMA_VERSION)?).context("schema_version")?;
     let data = item
         .remove(DATA)
-        .ok_or_else(|| anyhow!("stored {entity} has no data"))?;
-    let doc = if schema == T::SCHEMA_VERSION {
-        from_attribute_value(data).with_context(|| format!("reading a stored {entity}"))?
-    } else if schema < T::SCHEMA_VERSION {
-        let old: serde_json::Value = from_attribute_value(data)
-            .with_context(|| format!("reading a stored {entity} of schema {schema}"))?;
-        let upgraded = T::upgrade(schema, old)?;
-        serde_json::from_value(upgraded)
-            .with_context(|| format!("reading an upgraded {entity} of schema {schema}"))?
-    } else {
+        .ok_or_else(|| anyhow!("stored {} has no data", T::ENTITY))?;
+    Ok((Header { version, schema }, data))
+}
+
+/// A document of an older schema, upgraded to `T`'s.
+fn upgraded<T: Document>(schema: u32, data: AttributeValue) -> Result<T, StoreError> {
+    let entity = T::ENTITY;
+    if schema > T::SCHEMA_VERSION {
         return Err(anyhow!(
             "stored {entity} has schema {schema}, newer than this code's {}",
             T::SCHEMA_VERSION
         )
         .into());
-    };
-    Ok(Versioned { doc, version })
+    }
+    let old: serde_json::Value = from_attribute_value(data)
+        .with_context(|| format!("reading a stored {entity} of schema {schema}"))?;
+    let upgraded = T::upgrade(schema, old)?;
+    Ok(serde_json::from_value(upgraded)
+        .with_context(|| format!("reading an upgraded {entity} of schema {schema}"))?)
 }
 
 /// A value kept as JSON text inside a document (`#[serde(with = "json_text")]`), for copies
@@ -266,6 +303,43 @@ mod tests {
         let read = decode::<Doc>(item).unwrap();
         assert_eq!(read.doc.count, 7);
         assert_eq!(read.version, 1);
+    }
+
+    /// The part of a `Doc` a reader needs.
+    #[derive(Debug, PartialEq, Deserialize)]
+    struct Count {
+        count: u32,
+    }
+
+    impl From<&Doc> for Count {
+        fn from(doc: &Doc) -> Self {
+            Self { count: doc.count }
+        }
+    }
+
+    #[test]
+    fn a_part_of_a_document_is_read_alone_and_checked_like_the_whole() {
+        let item = new_item(&doc()).unwrap();
+        assert_eq!(decode_part::<Doc, Count>(item).unwrap(), Count { count: 3 });
+
+        let mut older = new_item(&doc()).unwrap();
+        older.insert(SCHEMA_VERSION.into(), number(1));
+        older.insert(
+            DATA.into(),
+            attribute(&serde_json::json!({"id": "a", "n": 7})).unwrap(),
+        );
+        assert_eq!(
+            decode_part::<Doc, Count>(older).unwrap(),
+            Count { count: 7 },
+            "an older schema is upgraded first"
+        );
+
+        let mut other = new_item(&doc()).unwrap();
+        other.insert(ENTITY.into(), s("note"));
+        assert!(decode_part::<Doc, Count>(other).is_err());
+        let mut newer = new_item(&doc()).unwrap();
+        newer.insert(SCHEMA_VERSION.into(), number(3));
+        assert!(decode_part::<Doc, Count>(newer).is_err());
     }
 
     #[derive(Debug, PartialEq, Serialize, Deserialize)]

@@ -16,7 +16,7 @@ mod reindex;
 mod write;
 mod writer;
 
-pub use codec::{attribute, decode, entity_of, new_item};
+pub use codec::{attribute, decode, decode_part, entity_of, new_item};
 pub(crate) use document::SK;
 pub use document::{Document, Index, IndexKeys, Item, Key, Versioned};
 pub use error::{CancellationReason, StoreError};

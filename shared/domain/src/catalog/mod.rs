@@ -17,7 +17,7 @@ pub use events::{EVENT_SOURCE, ProductEvent, ProductEventKind};
 pub use ports::{
     CreateProductRefused, ProductRepository, ProductSearch, SearchFailed, UpdateOutcome,
 };
-pub use product::{ChangeRefused, Changed, Product, name_key};
+pub use product::{ChangeRefused, Changed, Offer, Product, name_key};
 pub use search::{SearchCriteria, SearchInput, SortOrder};
 pub use use_cases::{
     CreateProductError, GetProductError, SearchError, UpdateProductError, create_product,

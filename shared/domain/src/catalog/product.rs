@@ -162,7 +162,7 @@ impl Product {
     /// Whether an order may take `quantity` units now: the product is on sale and its stock
     /// covers them.
     pub fn can_supply(&self, quantity: u32) -> bool {
-        self.active && self.stock.covers(quantity)
+        supplies(self.active, self.stock, quantity)
     }
 
     /// What the store does atomically when an order takes or gives back units (the fakes'
@@ -193,6 +193,61 @@ mod erased {
 }
 
 /// The uniqueness key of a product name (trimmed, lowercased).
+fn supplies(active: bool, stock: Stock, quantity: u32) -> bool {
+    active && stock.covers(quantity)
+}
+
+/// What an order needs of a product: its name and price for a line, and whether it can
+/// supply a quantity. Read from the stored product without the rest of it: an order reads
+/// 25, and their descriptions, categories and times were a tenth of placing it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Offer {
+    id: ProductId,
+    name: ProductName,
+    price: Price,
+    stock: Stock,
+    active: bool,
+}
+
+impl Offer {
+    pub fn id(&self) -> ProductId {
+        self.id
+    }
+
+    pub fn name(&self) -> &ProductName {
+        &self.name
+    }
+
+    pub fn price(&self) -> Price {
+        self.price
+    }
+
+    pub fn stock(&self) -> Stock {
+        self.stock
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.active
+    }
+
+    /// [`Product::can_supply`], of the product as it was read.
+    pub fn can_supply(&self, quantity: u32) -> bool {
+        supplies(self.active, self.stock, quantity)
+    }
+}
+
+impl From<&Product> for Offer {
+    fn from(product: &Product) -> Self {
+        Self {
+            id: product.id,
+            name: product.name.clone(),
+            price: product.price,
+            stock: product.stock,
+            active: product.active,
+        }
+    }
+}
+
 pub fn name_key(name: &str) -> String {
     name.trim().to_lowercase()
 }
@@ -219,6 +274,21 @@ mod tests {
         .unwrap();
         let now = Timestamp::parse("2026-11-21T10:00:00Z").unwrap();
         Product::create(ProductId::new(), command, Currency::USD, now)
+    }
+
+    #[test]
+    fn an_offer_reads_from_a_stored_product_and_supplies_as_it_does() {
+        for (active, stock) in [(true, 5), (true, 0), (false, 5)] {
+            let product = product(active, stock);
+            let stored = serde_json::to_value(&product).unwrap();
+            let offer: Offer = serde_json::from_value(stored).unwrap();
+            assert_eq!(offer, Offer::from(&product));
+            assert_eq!(offer.name(), product.name());
+            assert_eq!(offer.price(), product.price());
+            for quantity in [1, 5, 6] {
+                assert_eq!(offer.can_supply(quantity), product.can_supply(quantity));
+            }
+        }
     }
 
     #[test]

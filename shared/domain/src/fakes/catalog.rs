@@ -1,7 +1,7 @@
 use super::support::{Broken, OutboxEntry, broken, lock};
 use crate::catalog::{
-    CreateProductRefused, Product, ProductEvent, ProductRepository, ProductSearch, SearchCriteria,
-    SearchFailed, UpdateOutcome, search,
+    CreateProductRefused, Offer, Product, ProductEvent, ProductRepository, ProductSearch,
+    SearchCriteria, SearchFailed, UpdateOutcome, search,
 };
 use crate::events::{DomainEvent, Outbox, PendingEvent};
 use crate::order::ProductReader;
@@ -102,11 +102,11 @@ impl ProductRepository for InMemoryProducts {
 }
 
 impl ProductReader for InMemoryProducts {
-    async fn products(&self, ids: &[ProductId]) -> Result<Vec<Product>, Unexpected> {
+    async fn products(&self, ids: &[ProductId]) -> Result<Vec<Offer>, Unexpected> {
         let products = lock(&self.products);
         Ok(ids
             .iter()
-            .filter_map(|id| products.get(id).cloned())
+            .filter_map(|id| products.get(id).map(Offer::from))
             .collect())
     }
 }

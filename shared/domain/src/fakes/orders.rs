@@ -1,5 +1,5 @@
 use super::support::{Broken, Failures, OutboxEntry, broken, lock};
-use crate::catalog::{Product, ProductRepository};
+use crate::catalog::{Offer, Product, ProductRepository};
 use crate::events::{DomainEvent, PendingEvent, Rejected};
 use crate::fakes::InMemoryProducts;
 use crate::order::{
@@ -102,7 +102,7 @@ impl InMemoryOrders {
 }
 
 impl ProductReader for InMemoryOrders {
-    async fn products(&self, ids: &[ProductId]) -> Result<Vec<Product>, Unexpected> {
+    async fn products(&self, ids: &[ProductId]) -> Result<Vec<Offer>, Unexpected> {
         self.failures.check("products")?;
         self.catalog.products(ids).await
     }
@@ -195,13 +195,17 @@ impl OrderStore for InMemoryOrders {
         }
         {
             let products = self.catalog.products_mut();
-            let failed: Vec<(ProductId, u32, Option<&Product>)> = order
+            let failed: Vec<(ProductId, u32, Option<Offer>)> = order
                 .items()
                 .iter()
-                .map(|l| (l.product_id(), l.quantity(), products.get(&l.product_id())))
-                .filter(|(_, q, p)| !p.is_some_and(|p| p.can_supply(*q)))
+                .map(|l| {
+                    let offer = products.get(&l.product_id()).map(Offer::from);
+                    (l.product_id(), l.quantity(), offer)
+                })
+                .filter(|(_, q, p)| !p.as_ref().is_some_and(|p| p.can_supply(*q)))
                 .collect();
             if !failed.is_empty() {
+                let failed = failed.iter().map(|(id, q, p)| (*id, *q, p.as_ref()));
                 let refusal = OrderRefusal::for_failed_lines(failed)
                     .ok_or_else(|| PlaceRefused::Unexpected("an unexplained refusal".into()))?;
                 return Err(PlaceRefused::Refused(refusal));

@@ -3,7 +3,7 @@
 //! published after).
 
 use super::command::LineRequest;
-use crate::catalog::Product;
+use crate::catalog::Offer;
 use crate::{Currency, CustomerId, Email, EventId, Money, OrderId, ProductId, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -113,7 +113,7 @@ impl OrderRefusal {
     /// else the short ones. `None` when every product could supply its line after all (the
     /// failure was something else).
     pub fn for_failed_lines<'a>(
-        failed: impl IntoIterator<Item = (ProductId, u32, Option<&'a Product>)>,
+        failed: impl IntoIterator<Item = (ProductId, u32, Option<&'a Offer>)>,
     ) -> Option<Self> {
         let mut unknown = Vec::new();
         let mut shortages = Vec::new();
@@ -171,7 +171,7 @@ impl Order {
         customer_id: CustomerId,
         customer_email: Option<Email>,
         lines: &[LineRequest],
-        products: &[Product],
+        products: &[Offer],
         currency: Currency,
         now: Timestamp,
     ) -> Result<(Order, OrderEvent), OrderRefusal> {

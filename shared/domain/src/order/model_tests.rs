@@ -1,14 +1,15 @@
 //! The order aggregate's rules: pricing, refusals, the status machine, events.
 
 use super::*;
-use crate::catalog::{CreateProduct, ProductDescription, ProductName, Stock};
+use crate::catalog::{CreateProduct, Offer, Product, ProductDescription, ProductName, Stock};
 use crate::{Price, Slug};
 
 fn now() -> Timestamp {
     Timestamp::parse("2026-11-21T10:00:00Z").unwrap()
 }
 
-fn product(price: &str, active: bool, stock: i64) -> Product {
+/// What a new product offers an order.
+fn product(price: &str, active: bool, stock: i64) -> Offer {
     let command = CreateProduct {
         name: ProductName::parse("Mug").unwrap(),
         description: ProductDescription::parse("").unwrap(),
@@ -17,10 +18,15 @@ fn product(price: &str, active: bool, stock: i64) -> Product {
         stock: Stock::new(stock).unwrap(),
         active,
     };
-    Product::create(ProductId::new(), command, Currency::USD, now())
+    Offer::from(&Product::create(
+        ProductId::new(),
+        command,
+        Currency::USD,
+        now(),
+    ))
 }
 
-fn line(product: &Product, quantity: u32) -> LineRequest {
+fn line(product: &Offer, quantity: u32) -> LineRequest {
     LineRequest {
         product_id: product.id(),
         quantity,

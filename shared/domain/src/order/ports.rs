@@ -3,7 +3,7 @@
 use super::idempotency::{IdempotencyKey, KeyClaim, KeyState};
 use super::model::OrderEvent;
 use super::model::{Order, OrderRefusal, OrderStatus};
-use crate::catalog::Product;
+use crate::catalog::Offer;
 use crate::{
     Cursor, CustomerId, Limit, OrderId, Page, PageError, ProductId, Timestamp, Unexpected,
 };
@@ -11,11 +11,11 @@ use std::future::Future;
 
 /// Reads the catalog's products for pricing.
 pub trait ProductReader: Send + Sync {
-    /// The products of these ids that exist (active or not), in one read.
+    /// What the products of these ids that exist (active or not) offer, in one read.
     fn products(
         &self,
         ids: &[ProductId],
-    ) -> impl Future<Output = Result<Vec<Product>, Unexpected>> + Send;
+    ) -> impl Future<Output = Result<Vec<Offer>, Unexpected>> + Send;
 }
 
 /// Remembers idempotency keys and the first outcome of their request.
@@ -56,7 +56,7 @@ pub enum PlaceRefused {
 /// Where orders are kept, each change stored with its event (the outbox).
 pub trait OrderStore: Send + Sync {
     /// In one transaction: takes every line's stock (each conditioned on
-    /// [`Product::can_supply`]), stores the order and its event, and records the outcome under
+    /// [`crate::catalog::Product::can_supply`]), stores the order and its event, and records the outcome under
     /// the claimed key. Nothing is written when any condition fails; the refusal names every
     /// short or inactive product, judged by [`OrderRefusal::for_failed_lines`] on what the
     /// store saw.
