@@ -46,10 +46,10 @@ pub async fn create_order(
         },
     };
     let outcome = match place(caller, command, currency, now, claim.as_ref(), store).await {
-        Ok(event) => {
+        Ok((order, event)) => {
             // The event is stored with the order; publishing now is only the fast path.
-            publish_now(&event.clone().into(), store, events).await;
-            Outcome::Placed(event.order)
+            publish_now(&event.into(), store, events).await;
+            Outcome::Placed(order)
         }
         Err(PlaceRefused::Refused(refusal)) => {
             if let Some(claim) = &claim {
@@ -113,7 +113,7 @@ async fn place(
     now: Timestamp,
     claim: Option<&KeyClaim>,
     store: &(impl ProductReader + OrderStore),
-) -> Result<OrderEvent, PlaceRefused> {
+) -> Result<(Order, OrderEvent), PlaceRefused> {
     let ids: Vec<ProductId> = command.lines().iter().map(|l| l.product_id).collect();
     let products = store
         .products(&ids)
@@ -129,7 +129,7 @@ async fn place(
     )
     .map_err(PlaceRefused::Refused)?;
     store.place(&order, &event, claim).await?;
-    Ok(event)
+    Ok((order, event))
 }
 
 /// Gives up a key after a failed attempt; if that fails too, the key frees itself when its
