@@ -9,13 +9,33 @@ use crate::store::{
 };
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::events::{DomainEvent, Outbox, PendingEvent};
-use domain::{Cursor, Limit, Unexpected};
+use domain::{Cursor, EventId, Limit, Timestamp, Unexpected};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+/// What an outbox record holds: a domain event, or, when one is written, a form of it whose
+/// text is the same (an order event whose order was written to text once, for the idempotency
+/// record too).
+pub(crate) trait OutboxEvent: Serialize + DeserializeOwned + Send + Sync {
+    fn event_id(&self) -> EventId;
+    fn occurred_at(&self) -> Timestamp;
+}
+
+impl OutboxEvent for DomainEvent {
+    fn event_id(&self) -> EventId {
+        DomainEvent::event_id(self)
+    }
+
+    fn occurred_at(&self) -> Timestamp {
+        DomainEvent::occurred_at(self)
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct OutboxRecord {
+#[serde(bound(serialize = "E: Serialize", deserialize = "E: DeserializeOwned"))]
+pub(crate) struct OutboxRecord<E = DomainEvent> {
     #[serde(with = "crate::store::codec::json_text")]
-    pub(crate) event: DomainEvent,
+    pub(crate) event: E,
     /// Sweeps that failed to publish it.
     #[serde(default)]
     failures: u32,
@@ -27,8 +47,14 @@ pub(crate) struct OutboxRecord {
 
 impl OutboxRecord {
     pub(crate) fn new(event: impl Into<DomainEvent>) -> Self {
+        OutboxRecord::of(event.into())
+    }
+}
+
+impl<E: OutboxEvent> OutboxRecord<E> {
+    pub(crate) fn of(event: E) -> Self {
         Self {
-            event: event.into(),
+            event,
             failures: 0,
             last_error: None,
             set_aside: false,
@@ -39,11 +65,11 @@ impl OutboxRecord {
 const OUTBOX_PARTITION: &str = "OUTBOX";
 const SET_ASIDE_PARTITION: &str = "OUTBOX_SET_ASIDE";
 
-fn outbox_key(event: &DomainEvent) -> Key {
+fn outbox_key(event: &impl OutboxEvent) -> Key {
     Key::new(format!("OUTBOX#{}", event.event_id()), "OUTBOX")
 }
 
-impl Document for OutboxRecord {
+impl<E: OutboxEvent> Document for OutboxRecord<E> {
     const ENTITY: &'static str = "outbox";
     const SCHEMA_VERSION: u32 = 1;
 

@@ -9,28 +9,32 @@ use domain::order::{
     KeyClaim, KeyState, OrderRefusal, Outcome,
 };
 use domain::{CustomerId, Timestamp, Unexpected};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+/// `O` is the outcome, or, when one is written, a form of it whose text is the same.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
-pub(super) enum KeyRecordState {
+#[serde(bound(serialize = "O: Serialize", deserialize = "O: DeserializeOwned"))]
+pub(super) enum KeyRecordState<O = Outcome> {
     InFlight {
         lease_until: Timestamp,
     },
     Completed {
         #[serde(with = "crate::store::codec::json_text")]
-        outcome: Outcome,
+        outcome: O,
     },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct KeyRecord {
+#[serde(bound(serialize = "O: Serialize", deserialize = "O: DeserializeOwned"))]
+pub(super) struct KeyRecord<O = Outcome> {
     customer_id: CustomerId,
     key: IdempotencyKey,
     fingerprint: String,
     first_seen: Timestamp,
     #[serde(flatten)]
-    state: KeyRecordState,
+    state: KeyRecordState<O>,
 }
 
 pub(super) fn key_record_key(customer: &CustomerId, key: &IdempotencyKey) -> Key {
@@ -42,7 +46,7 @@ pub(super) fn key_record_key(customer: &CustomerId, key: &IdempotencyKey) -> Key
     )
 }
 
-impl Document for KeyRecord {
+impl<O: Serialize + DeserializeOwned + Send + Sync> Document for KeyRecord<O> {
     const ENTITY: &'static str = "idempotency";
     const SCHEMA_VERSION: u32 = 1;
 
@@ -59,11 +63,11 @@ impl Document for KeyRecord {
     }
 }
 
-impl KeyRecord {
+impl<O> KeyRecord<O> {
     pub(super) fn for_claim(
         claim: &KeyClaim,
         first_seen: Timestamp,
-        state: KeyRecordState,
+        state: KeyRecordState<O>,
     ) -> Self {
         Self {
             customer_id: claim.customer_id.clone(),
@@ -87,7 +91,7 @@ impl IdempotencyStore for DynamoOrderRepository {
         fingerprint: &str,
         now: Timestamp,
     ) -> Result<KeyState, Unexpected> {
-        let fresh = KeyRecord {
+        let fresh: KeyRecord = KeyRecord {
             customer_id: customer_id.clone(),
             key: key.clone(),
             fingerprint: fingerprint.to_owned(),

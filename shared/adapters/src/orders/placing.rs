@@ -12,10 +12,12 @@ use crate::store::{
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::catalog::{Offer, Product};
 use domain::order::{
-    KeyClaim, Order, OrderEvent, OrderRefusal, OrderStatus, OrderStore, Outcome, PlaceRefused,
-    ProductReader,
+    KeyClaim, Order, OrderEvent, OrderEventKind, OrderRefusal, OrderStatus, OrderStore,
+    PlaceRefused, ProductReader,
 };
-use domain::{CustomerId, OrderId, ProductId, Unexpected};
+use domain::{CustomerId, EventId, OrderId, ProductId, Timestamp, Unexpected};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 pub fn order_key(id: &OrderId) -> Key {
     Key::new(format!("ORDER#{id}"), "ORDER")
@@ -111,6 +113,55 @@ fn return_stock(product: &ProductId, units: u32) -> Update {
     )
 }
 
+/// An order event as the outbox keeps it: the text of [`domain::events::DomainEvent::Order`],
+/// with the order's text written once and shared with the idempotency record (a 25-line
+/// order's text is a twentieth of placing it, each time it is written).
+#[derive(Debug, Serialize, Deserialize)]
+struct OrderEventText {
+    event_id: EventId,
+    kind: OrderEventKind,
+    order: Box<RawValue>,
+    occurred_at: Timestamp,
+}
+
+impl crate::outbox::OutboxEvent for OrderEventText {
+    fn event_id(&self) -> EventId {
+        self.event_id
+    }
+
+    fn occurred_at(&self) -> Timestamp {
+        self.occurred_at
+    }
+}
+
+/// [`domain::order::Outcome::Placed`] as the idempotency record keeps it, of the order's text.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum PlacedText {
+    Placed(Box<RawValue>),
+}
+
+/// The texts an order's placing stores: its event's, for the outbox, and its outcome's, for
+/// the idempotency record, with the order written once.
+fn placed_texts(
+    order: &Order,
+    event: &OrderEvent,
+) -> Result<(OrderEventText, PlacedText), serde_json::Error> {
+    let text = serde_json::value::to_raw_value(order)?;
+    let event_order = if event.order == *order {
+        text.clone()
+    } else {
+        serde_json::value::to_raw_value(&event.order)?
+    };
+    let event = OrderEventText {
+        event_id: event.event_id,
+        kind: event.kind,
+        order: event_order,
+        occurred_at: event.occurred_at,
+    };
+    Ok((event, PlacedText::Placed(text)))
+}
+
 fn unexpected(error: impl Into<Unexpected>) -> PlaceRefused {
     PlaceRefused::Unexpected(error.into())
 }
@@ -134,15 +185,14 @@ impl OrderStore for DynamoOrderRepository {
         claim: Option<&KeyClaim>,
     ) -> Result<(), PlaceRefused> {
         let table = self.store.table();
-        let outbox = OutboxRecord::new(event.clone());
+        let (event_text, placed) = placed_texts(order, event).map_err(unexpected)?;
+        let outbox = OutboxRecord::of(event_text);
         let completed = claim.map(|claim| {
             (
                 KeyRecord::for_claim(
                     claim,
                     order.created_at(),
-                    KeyRecordState::Completed {
-                        outcome: Outcome::Placed(order.clone()),
-                    },
+                    KeyRecordState::Completed { outcome: placed },
                 ),
                 claim.version,
             )
@@ -252,5 +302,68 @@ impl OrderStore for DynamoOrderRepository {
             }
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::events::DomainEvent;
+    use domain::order::Outcome;
+
+    fn order(name: &str) -> Order {
+        let line = serde_json::json!({
+            "product_id": ProductId::new(),
+            "name": name,
+            "unit_price": "2.50",
+            "quantity": 2,
+            "line_total": "5.00",
+        });
+        serde_json::from_value(serde_json::json!({
+            "id": OrderId::new(),
+            "customer_id": "ada",
+            "status": "pending",
+            "items": [line.clone(), line],
+            "total": "10.00",
+            "currency": "EUR",
+            "created_at": "2026-11-29T10:00:00.123Z",
+            "updated_at": "2026-11-29T10:00:00.123Z",
+            "customer_email": "ada@example.com",
+        }))
+        .unwrap()
+    }
+
+    fn event(order: &Order) -> OrderEvent {
+        OrderEvent {
+            event_id: EventId::new(),
+            kind: OrderEventKind::OrderCreated,
+            order: order.clone(),
+            occurred_at: order.updated_at(),
+        }
+    }
+
+    #[test]
+    fn the_texts_of_a_placed_order_are_those_of_its_event_and_outcome() {
+        let order = order("Mug \"blue\" ☕");
+        let event = event(&order);
+        let (event_text, placed) = placed_texts(&order, &event).unwrap();
+        assert_eq!(
+            serde_json::to_string(&event_text).unwrap(),
+            serde_json::to_string(&DomainEvent::Order(event)).unwrap()
+        );
+        assert_eq!(
+            serde_json::to_string(&placed).unwrap(),
+            serde_json::to_string(&Outcome::Placed(order)).unwrap()
+        );
+    }
+
+    #[test]
+    fn an_event_of_another_order_keeps_its_own_order() {
+        let (placed, other) = (order("Mug"), order("Lamp"));
+        let event = event(&other);
+        let (event_text, _) = placed_texts(&placed, &event).unwrap();
+        let stored: DomainEvent =
+            serde_json::from_str(&serde_json::to_string(&event_text).unwrap()).unwrap();
+        assert_eq!(stored, DomainEvent::Order(event));
     }
 }
