@@ -3,6 +3,8 @@
 //! `METRICS_NAMESPACE` (default `Shop`); every record carries the `function` dimension (the
 //! use case's name), and at most one more where it matters (`reason`, `status_class`).
 
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 use std::cell::RefCell;
 use std::io::Write;
 use std::sync::OnceLock;
@@ -86,32 +88,93 @@ pub fn emf_line(
     dimension: Option<(&str, &str)>,
     timestamp_millis: i64,
 ) -> String {
-    let mut dimensions = vec!["function"];
-    let mut document = serde_json::Map::new();
-    document.insert("function".into(), function.into());
-    if let Some((name, value)) = dimension {
-        dimensions.push(name);
-        document.insert(name.into(), value.into());
+    let record = Record {
+        namespace,
+        function,
+        values,
+        dimension,
+        timestamp_millis,
+    };
+    // Only strings and numbers: nothing here can fail to serialize.
+    serde_json::to_string(&record).unwrap_or_default()
+}
+
+/// One record, written straight to text: every HTTP call prints one, and building it as a
+/// `serde_json::Value` first cost as much as a small handler's own work.
+struct Record<'a> {
+    namespace: &'a str,
+    function: &'a str,
+    values: &'a [(&'a str, f64, Unit)],
+    dimension: Option<(&'a str, &'a str)>,
+    timestamp_millis: i64,
+}
+
+impl Serialize for Record<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let function: &[&str] = &["function"];
+        let with_dimension;
+        let dimensions = match self.dimension {
+            Some((name, _)) => {
+                with_dimension = ["function", name];
+                &with_dimension[..]
+            }
+            None => function,
+        };
+        let directive = Directive {
+            namespace: self.namespace,
+            dimensions: [dimensions],
+            metrics: Metrics(self.values),
+        };
+        let mut document = serializer.serialize_map(None)?;
+        document.serialize_entry(
+            "_aws",
+            &Aws {
+                timestamp: self.timestamp_millis,
+                cloud_watch_metrics: [directive],
+            },
+        )?;
+        document.serialize_entry("function", self.function)?;
+        if let Some((name, value)) = self.dimension {
+            document.serialize_entry(name, value)?;
+        }
+        for (name, value, _) in self.values {
+            document.serialize_entry(name, value)?;
+        }
+        document.end()
     }
-    let metrics: Vec<serde_json::Value> = values
-        .iter()
-        .map(|(name, _, unit)| serde_json::json!({"Name": name, "Unit": unit.name()}))
-        .collect();
-    for (name, value, _) in values {
-        document.insert((*name).into(), serde_json::json!(value));
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Aws<'a> {
+    timestamp: i64,
+    cloud_watch_metrics: [Directive<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Directive<'a> {
+    namespace: &'a str,
+    dimensions: [&'a [&'a str]; 1],
+    metrics: Metrics<'a>,
+}
+
+/// Each value's name and unit.
+struct Metrics<'a>(&'a [(&'a str, f64, Unit)]);
+
+impl Serialize for Metrics<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Metric<'a> {
+            name: &'a str,
+            unit: &'static str,
+        }
+        serializer.collect_seq(self.0.iter().map(|(name, _, unit)| Metric {
+            name,
+            unit: unit.name(),
+        }))
     }
-    document.insert(
-        "_aws".into(),
-        serde_json::json!({
-            "Timestamp": timestamp_millis,
-            "CloudWatchMetrics": [{
-                "Namespace": namespace,
-                "Dimensions": [dimensions],
-                "Metrics": metrics,
-            }],
-        }),
-    );
-    serde_json::Value::Object(document).to_string()
 }
 
 /// Captures this thread's records, as `function`'s, instead of printing them, until the
@@ -170,5 +233,39 @@ mod tests {
             serde_json::json!([{"Name": "OrdersRefused", "Unit": "Count"}])
         );
         assert_eq!(document["_aws"]["Timestamp"], 1_700_000_000_000_i64);
+    }
+
+    #[test]
+    fn a_record_of_several_values_without_a_dimension_names_each() {
+        let line = emf_line(
+            "Ops",
+            "publish-events",
+            &[
+                ("OutboxBacklog", 3.0, Unit::Count),
+                ("OutboxOldestAge", 1.5, Unit::Seconds),
+            ],
+            None,
+            5,
+        );
+        let document: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(
+            document,
+            serde_json::json!({
+                "_aws": {
+                    "Timestamp": 5,
+                    "CloudWatchMetrics": [{
+                        "Namespace": "Ops",
+                        "Dimensions": [["function"]],
+                        "Metrics": [
+                            {"Name": "OutboxBacklog", "Unit": "Count"},
+                            {"Name": "OutboxOldestAge", "Unit": "Seconds"},
+                        ],
+                    }],
+                },
+                "function": "publish-events",
+                "OutboxBacklog": 3.0,
+                "OutboxOldestAge": 1.5,
+            })
+        );
     }
 }
