@@ -380,7 +380,7 @@ impl DynamoMonitoringRepository {
             .collect();
         let by_key = async {
             self.store
-                .batch_get_items(&keys)
+                .batch_get_items(&keys, &[])
                 .await?
                 .into_iter()
                 .map(|item| {

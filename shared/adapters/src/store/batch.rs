@@ -5,7 +5,7 @@ use super::error::sdk_error;
 use super::{Document, DocumentStore, Item, Key, StoreError, Versioned, decode};
 use anyhow::{Context, anyhow};
 use aws_sdk_dynamodb::types::{DeleteRequest, KeysAndAttributes, PutRequest, WriteRequest};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 const MAX_BATCH_GET_KEYS: usize = 100;
@@ -25,16 +25,23 @@ impl DocumentStore {
         &self,
         keys: &[Key],
     ) -> Result<Vec<Versioned<T>>, StoreError> {
-        self.batch_get_items(keys)
+        self.batch_get_items(keys, &[])
             .await?
             .into_iter()
             .map(decode)
             .collect()
     }
 
-    /// The raw items under `keys` that exist, for partitions that mix entities. A key named
-    /// twice is read once: DynamoDB refuses a batch that repeats a key.
-    pub async fn batch_get_items(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+    /// The raw items under `keys` that exist, for partitions that mix entities, with only the
+    /// attributes at `paths` (`data.name`) unless it is empty. A key named twice is read once:
+    /// DynamoDB refuses a batch that repeats a key.
+    pub async fn batch_get_items(
+        &self,
+        keys: &[Key],
+        paths: &[&str],
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut names = HashMap::new();
+        let projection = (!paths.is_empty()).then(|| super::query::projection(paths, &mut names));
         let mut seen = HashSet::with_capacity(keys.len());
         let keys: Vec<&Key> = keys.iter().filter(|key| seen.insert(*key)).collect();
         let mut found = Vec::with_capacity(keys.len());
@@ -53,6 +60,8 @@ impl DocumentStore {
                 }
                 let request = KeysAndAttributes::builder()
                     .set_keys(Some(std::mem::take(&mut pending)))
+                    .set_projection_expression(projection.clone())
+                    .set_expression_attribute_names((!names.is_empty()).then(|| names.clone()))
                     .consistent_read(true)
                     .build()
                     .context("building a batch get")?;

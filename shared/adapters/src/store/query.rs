@@ -198,7 +198,7 @@ pub struct DocPage<T> {
 
 /// `data.seq, data.value` as `#p0.#p1, #p0.#p2`, naming each segment once in `names`: every
 /// segment goes by a placeholder, since some (`value`) are reserved words.
-fn projection(paths: &[String], names: &mut HashMap<String, String>) -> String {
+pub(super) fn projection(paths: &[impl AsRef<str>], names: &mut HashMap<String, String>) -> String {
     let mut segments: Vec<&str> = Vec::new();
     let mut placeholder = |segment| {
         let i = match segments.iter().position(|s| *s == segment) {
@@ -214,7 +214,8 @@ fn projection(paths: &[String], names: &mut HashMap<String, String>) -> String {
     paths
         .iter()
         .map(|path| {
-            path.split('.')
+            path.as_ref()
+                .split('.')
                 .map(&mut placeholder)
                 .collect::<Vec<_>>()
                 .join(".")
