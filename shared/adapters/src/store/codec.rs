@@ -94,7 +94,8 @@ pub fn decode<T: Document>(item: Item) -> Result<Versioned<T>, StoreError> {
 }
 
 /// Reads part of a stored document `D`: `P`, a subset of its fields, without reading the
-/// rest. Older schema versions are read whole and upgraded first.
+/// rest. An item of an older schema is upgraded to `D` first, from the data it holds: an item
+/// read with a projection of the current schema's fields may lack what the upgrade needs.
 pub fn decode_part<D: Document, P: DeserializeOwned + for<'a> From<&'a D>>(
     item: Item,
 ) -> Result<P, StoreError> {

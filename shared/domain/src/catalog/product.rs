@@ -199,7 +199,7 @@ fn supplies(active: bool, stock: Stock, quantity: u32) -> bool {
 
 /// What an order needs of a product: its name and price for a line, and whether it can
 /// supply a quantity. Read from the stored product without the rest of it: an order reads
-/// 25, and their descriptions, categories and times were a tenth of placing it.
+/// 25, and their descriptions, categories and times were about a twelfth of placing it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Offer {
     id: ProductId,
