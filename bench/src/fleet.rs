@@ -240,6 +240,11 @@ fn projection(fleet: &Value) -> Value {
 
 /// The fleet's section of `bench/results.md`.
 pub fn markdown(fleet: &Value) -> String {
+    if let Some(error) = fleet["error"].as_str() {
+        return format!(
+            "- evaluate-alerts over the fleet: not measured in this run; its tick failed on the local server: {error}\n"
+        );
+    }
     let r = &fleet["reporting_tick"];
     let q = &fleet["quiet_tick"];
     let f = |v: &Value| v.as_f64().unwrap_or(0.0);
@@ -298,4 +303,16 @@ pub fn markdown(fleet: &Value) -> String {
     }
     md.push_str("\nA tick in which every chart reports is bound by SES's rate, not by DynamoDB or Lambda: at the default rate the e-mails take longer than the interval (throttled sends are retried with backoff, then the chart fails and keeps its states for the next tick), so a fleet that size needs its SES rate raised. Each shard of a quiet or usual tick finishes in seconds, far inside its 15-minute timeout.\n");
     md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_fleet_tick_is_reported_as_not_measured_with_its_cause() {
+        let text = markdown(&json!({"error": "shard 0: request has timed out"}));
+        assert!(text.contains("not measured"), "{text}");
+        assert!(text.contains("shard 0: request has timed out"), "{text}");
+    }
 }
