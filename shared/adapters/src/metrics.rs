@@ -54,7 +54,7 @@ pub fn record(values: &[(&str, f64, Unit)], dimension: Option<(&str, &str)>) {
         c.borrow_mut()
             .as_mut()
             .map(|(function, lines)| {
-                lines.push(emf_line(
+                lines.extend(emf_line(
                     namespace,
                     function,
                     values,
@@ -64,8 +64,10 @@ pub fn record(values: &[(&str, f64, Unit)], dimension: Option<(&str, &str)>) {
             })
             .is_some()
     });
-    if !captured {
-        let line = emf_line(namespace, function, values, dimension, now_millis());
+    if captured {
+        return;
+    }
+    if let Some(line) = emf_line(namespace, function, values, dimension, now_millis()) {
         // A metric that cannot be printed is lost; the invocation goes on.
         let _ = writeln!(std::io::stdout().lock(), "{line}");
     }
@@ -87,7 +89,7 @@ pub fn emf_line(
     values: &[(&str, f64, Unit)],
     dimension: Option<(&str, &str)>,
     timestamp_millis: i64,
-) -> String {
+) -> Option<String> {
     let record = Record {
         namespace,
         function,
@@ -95,8 +97,11 @@ pub fn emf_line(
         dimension,
         timestamp_millis,
     };
-    // Only strings and numbers: nothing here can fail to serialize.
-    serde_json::to_string(&record).unwrap_or_default()
+    // Only strings and numbers, which serde_json always writes; were it to fail, the record
+    // is lost and said so, rather than printed empty.
+    serde_json::to_string(&record)
+        .inspect_err(|error| tracing::warn!(%error, "could not write a metric record"))
+        .ok()
 }
 
 /// One record, written straight to text: every HTTP call prints one, and building it as a
@@ -217,7 +222,8 @@ mod tests {
             &[("OrdersRefused", 1.0, Unit::Count)],
             Some(("reason", "insufficient_stock")),
             1_700_000_000_000,
-        );
+        )
+        .unwrap();
         let document: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(document["OrdersRefused"], 1.0);
         assert_eq!(document["function"], "create-order");
@@ -246,7 +252,8 @@ mod tests {
             ],
             None,
             5,
-        );
+        )
+        .unwrap();
         let document: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(
             document,
