@@ -34,6 +34,9 @@ pub struct Cost {
     /// CPU of an in-process invocation outside SDK calls: parsing, the domain, building items
     /// and responses.
     pub own_cpu_ms: f64,
+    /// The fastest and slowest of the samples whose median is `own_cpu_ms`: how noisy the
+    /// machine was while they ran.
+    pub own_cpu_range_ms: (f64, f64),
     /// CPU while SDK calls were in flight: serializing, signing, HTTP, deserializing.
     pub sdk_cpu_ms: f64,
 }
@@ -69,7 +72,7 @@ pub fn prices(timing: &Timing, cost: &Cost) -> Prices {
 
 /// What `COST_SAMPLES` invocations cost: calls and units averaged, updated items sized after
 /// the fact; CPU as the median, since the first call of a handler in this process also pays
-/// for touching its code for the first time.
+/// for touching its code for the first time, and some calls fall into the machine's slow spells.
 pub async fn cost(stack: &Stack, scenario: &Scenario, first_index: usize) -> Result<Cost> {
     let mut total = Cost::default();
     let (mut own_cpu, mut sdk_cpu) = (Vec::new(), Vec::new());
@@ -122,6 +125,10 @@ pub async fn cost(stack: &Stack, scenario: &Scenario, first_index: usize) -> Res
         write_units: total.write_units / n,
         emails: total.emails / n,
         events: total.events / n,
+        own_cpu_range_ms: (
+            own_cpu.iter().copied().fold(f64::INFINITY, f64::min),
+            own_cpu.iter().copied().fold(0.0, f64::max),
+        ),
         own_cpu_ms: median(own_cpu),
         sdk_cpu_ms: median(sdk_cpu),
     })

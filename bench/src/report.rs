@@ -94,6 +94,9 @@ pub struct Row {
     pub function: String,
     pub timing: Timing,
     pub cost: Option<Cost>,
+    /// Why the cost was not measured (a call outlasted the SDK's timeouts on the local server).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost_error: Option<String>,
     pub usd_per_million: Option<Prices>,
 }
 
@@ -138,16 +141,21 @@ pub fn write_results(
         ));
     }
     md.push_str(&format!(
-        "\n## Cost per use case\n\nPer invocation, averaged over {COST_SAMPLES} in-process invocations with metered SDK clients (CPU: their median). Request units are estimated from item sizes (4 KB per read unit, half for eventually consistent queries; 1 KB per write unit, twice in a transaction). Price of a million calls: Lambda at 128 MB arm64 billed for the warm p50 above, plus DynamoDB on demand, SES and EventBridge; {}.\n\nOwn CPU is the CPU of the handler's call outside SDK calls, on the one thread that runs it as in a function (its own work: parsing the request, domain rules, items, the response; the runtime's decoding of the event is not in it); SDK CPU is the CPU while SDK calls were in flight (serializing, signing, HTTP, deserializing; the local stack keeps connections open, as AWS does, so a warm call opens none).\n\n| use case | own CPU ms | SDK CPU ms | DynamoDB calls | items read | items written | read units | write units | SES | EventBridge | $ Lambda / 1M | $ DynamoDB / 1M | $ total / 1M |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+        "\n## Cost per use case\n\nPer invocation, averaged over {COST_SAMPLES} in-process invocations with metered SDK clients (CPU: their median, and the fastest and slowest of them, since a shared machine has spells of a second or so in which the same work takes up to twice the CPU). Request units are estimated from item sizes (4 KB per read unit, half for eventually consistent queries; 1 KB per write unit, twice in a transaction). Price of a million calls: Lambda at 128 MB arm64 billed for the warm p50 above, plus DynamoDB on demand, SES and EventBridge; {}.\n\nOwn CPU is the CPU of the handler's call outside SDK calls, on the one thread that runs it as in a function (its own work: parsing the request, domain rules, items, the response; the runtime's decoding of the event is not in it); SDK CPU is the CPU while SDK calls were in flight (serializing, signing, HTTP, deserializing; the local stack keeps connections open, as AWS does, so a warm call opens none).\n\n| use case | own CPU ms | own CPU min–max ms | SDK CPU ms | DynamoDB calls | items read | items written | read units | write units | SES | EventBridge | $ Lambda / 1M | $ DynamoDB / 1M | $ total / 1M |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
         price::DATE
     ));
     for row in rows {
+        if let Some(error) = &row.cost_error {
+            let error = error.replace('|', "/");
+            md.push_str(&format!("| {} | not measured: {error} |\n", row.label));
+            continue;
+        }
         let (Some(c), Some(p)) = (&row.cost, &row.usd_per_million) else {
             continue;
         };
         md.push_str(&format!(
-            "| {} | {:.3} | {:.3} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2} | {:.2} | {:.2} |\n",
-            row.label, c.own_cpu_ms, c.sdk_cpu_ms, c.dynamodb_calls, c.items_read, c.items_written, c.read_units, c.write_units, c.emails, c.events, p.lambda, p.dynamodb, p.total
+            "| {} | {:.3} | {:.3}–{:.3} | {:.3} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2} | {:.2} | {:.2} |\n",
+            row.label, c.own_cpu_ms, c.own_cpu_range_ms.0, c.own_cpu_range_ms.1, c.sdk_cpu_ms, c.dynamodb_calls, c.items_read, c.items_written, c.read_units, c.write_units, c.emails, c.events, p.lambda, p.dynamodb, p.total
         ));
     }
     md.push_str("\n## Scale\n\n- Search: the rows for 1,000 and 20,000 products above read the same number of items per page.\n");
