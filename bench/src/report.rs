@@ -146,7 +146,7 @@ pub fn write_results(
     ));
     for row in rows {
         if let Some(error) = &row.cost_error {
-            let error = error.replace('|', "/");
+            let error = error.replace('|', "/").replace('\n', " ");
             md.push_str(&format!("| {} | not measured: {error} |\n", row.label));
             continue;
         }

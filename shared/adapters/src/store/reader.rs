@@ -456,7 +456,8 @@ pub(super) mod tests {
     }
 
     /// A DynamoDB number has no type: a float without a fraction is written as an integer
-    /// (`5.0` as `5`) and read back as one, by serde_dynamo as by us.
+    /// (`5.0` as `5`) and read back as one, by serde_dynamo as by us. (`json_value`'s floats
+    /// lie within ±1e12, where `as i64` is exact.)
     fn as_read_back(value: serde_json::Value) -> serde_json::Value {
         use serde_json::Value;
         match value {
