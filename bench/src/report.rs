@@ -145,18 +145,7 @@ pub fn write_results(
         price::DATE
     ));
     for row in rows {
-        if let Some(error) = &row.cost_error {
-            let error = error.replace('|', "/").replace('\n', " ");
-            md.push_str(&format!("| {} | not measured: {error} |\n", row.label));
-            continue;
-        }
-        let (Some(c), Some(p)) = (&row.cost, &row.usd_per_million) else {
-            continue;
-        };
-        md.push_str(&format!(
-            "| {} | {:.3} | {:.3}–{:.3} | {:.3} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2} | {:.2} | {:.2} |\n",
-            row.label, c.own_cpu_ms, c.own_cpu_range_ms.0, c.own_cpu_range_ms.1, c.sdk_cpu_ms, c.dynamodb_calls, c.items_read, c.items_written, c.read_units, c.write_units, c.emails, c.events, p.lambda, p.dynamodb, p.total
-        ));
+        md.push_str(&cost_row(row).unwrap_or_default());
     }
     md.push_str("\n## Scale\n\n- Search: the rows for 1,000 and 20,000 products above read the same number of items per page.\n");
     md.push_str(&crate::fleet::markdown(fleet));
@@ -169,4 +158,55 @@ pub fn write_results(
     )?;
     println!("{md}");
     Ok(())
+}
+
+/// A use case's row of the cost table: its figures, or why they were not measured; none for
+/// the floor.
+fn cost_row(row: &Row) -> Option<String> {
+    if let Some(error) = &row.cost_error {
+        let error = error.replace('|', "/").replace('\n', " ");
+        return Some(format!("| {} | not measured: {error} |\n", row.label));
+    }
+    let (c, p) = (row.cost.as_ref()?, row.usd_per_million.as_ref()?);
+    Some(format!(
+        "| {} | {:.3} | {:.3}–{:.3} | {:.3} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2} | {:.2} | {:.2} |\n",
+        row.label,
+        c.own_cpu_ms,
+        c.own_cpu_range_ms.0,
+        c.own_cpu_range_ms.1,
+        c.sdk_cpu_ms,
+        c.dynamodb_calls,
+        c.items_read,
+        c.items_written,
+        c.read_units,
+        c.write_units,
+        c.emails,
+        c.events,
+        p.lambda,
+        p.dynamodb,
+        p.total
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(cost_error: Option<&str>) -> Row {
+        Row {
+            label: "get-chart".to_owned(),
+            function: "get-chart".to_owned(),
+            timing: timing(&Run::default()),
+            cost: None,
+            cost_error: cost_error.map(str::to_owned),
+            usd_per_million: None,
+        }
+    }
+
+    #[test]
+    fn a_use_case_whose_cost_failed_has_a_one_line_row_saying_why() {
+        let text = cost_row(&row(Some("answered 503: a|b\nc"))).unwrap();
+        assert_eq!(text, "| get-chart | not measured: answered 503: a/b c |\n");
+        assert_eq!(cost_row(&row(None)), None, "the floor has no cost row");
+    }
 }
