@@ -56,17 +56,15 @@ impl ProductEvent {
     /// written straight to text.
     pub fn detail(&self) -> Result<String, serde_json::Error> {
         #[derive(Serialize)]
-        struct Detail<'a> {
-            #[serde(flatten)]
-            product: &'a Product,
+        struct Extra<'a> {
             event_id: EventId,
             #[serde(skip_serializing_if = "Option::is_none")]
             changes: Option<&'a BTreeMap<String, FieldChange>>,
         }
-        serde_json::to_string(&Detail {
-            product: &self.product,
+        let extra = Extra {
             event_id: self.event_id,
             changes: (self.kind == ProductEventKind::ProductUpdated).then_some(&self.changes),
-        })
+        };
+        crate::events::object_with(&self.product, &extra)
     }
 }

@@ -355,15 +355,13 @@ impl OrderEvent {
     /// (a 25-line order through a JSON value tree cost a fifth of placing it).
     pub fn detail(&self) -> Result<String, serde_json::Error> {
         #[derive(Serialize)]
-        struct Detail<'a> {
-            #[serde(flatten)]
-            order: &'a Order,
+        struct Extra {
             event_id: EventId,
         }
-        serde_json::to_string(&Detail {
-            order: &self.order,
+        let extra = Extra {
             event_id: self.event_id,
-        })
+        };
+        crate::events::object_with(&self.order, &extra)
     }
 }
 

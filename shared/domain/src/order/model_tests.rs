@@ -142,6 +142,12 @@ fn event_detail_is_the_order_plus_its_event_id() {
     assert_eq!(detail["id"], serde_json::json!(order.id()));
     assert_eq!(detail["total"], "5.00");
     assert_eq!(detail["status"], "pending");
+    let mut whole = serde_json::to_value(&order).unwrap();
+    whole["event_id"] = serde_json::json!(event.event_id);
+    assert_eq!(
+        detail, whole,
+        "every field of the order, and the event's id"
+    );
 }
 
 #[test]
