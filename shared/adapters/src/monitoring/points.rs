@@ -181,7 +181,7 @@ fn slot_items(chart: &ChartId, series: &Slug, first: u64, points: &[Point]) -> V
         .zip(points)
         .map(|(seq, point)| {
             let mut item =
-                Key::new(chart_partition(chart), slot_key(series.as_str(), seq)).to_item();
+                Key::new(chart_partition(chart), slot_key(series.as_str(), seq)).into_item();
             item.insert(ENTITY.to_owned(), AttributeValue::S("point".to_owned()));
             item.insert(
                 POINT.to_owned(),

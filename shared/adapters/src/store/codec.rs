@@ -50,7 +50,7 @@ pub(crate) fn data_of<T: Document>(doc: &T) -> Result<AttributeValue, StoreError
 /// The whole item of a document written for the first time.
 pub fn new_item<T: Document>(doc: &T) -> Result<Item, StoreError> {
     let now = now();
-    let mut item = doc.key().to_item();
+    let mut item = doc.key().into_item();
     let indexes = doc.indexes();
     for index in Index::ALL {
         if let Some(key) = indexes.get(index) {

@@ -28,9 +28,13 @@ impl Key {
     }
 
     pub fn to_item(&self) -> Item {
+        self.clone().into_item()
+    }
+
+    pub fn into_item(self) -> Item {
         HashMap::from([
-            (PK.to_owned(), AttributeValue::S(self.pk.clone())),
-            (SK.to_owned(), AttributeValue::S(self.sk.clone())),
+            (PK.to_owned(), AttributeValue::S(self.pk)),
+            (SK.to_owned(), AttributeValue::S(self.sk)),
         ])
     }
 }

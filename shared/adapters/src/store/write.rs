@@ -81,7 +81,12 @@ impl Update {
             expression: self.expression.clone(),
             condition: self.condition.clone(),
         };
-        update.condition.values.insert(placeholder.into(), value);
+        match update.condition.values.get_mut(placeholder) {
+            Some(bound) => *bound = value,
+            None => {
+                update.condition.values.insert(placeholder.into(), value);
+            }
+        }
         update
     }
 
@@ -238,7 +243,7 @@ impl Write {
     pub fn update(update: Update, table: &str) -> Result<Self, StoreError> {
         let update = aws_sdk_dynamodb::types::Update::builder()
             .table_name(table)
-            .set_key(Some(update.key.to_item()))
+            .set_key(Some(update.key.into_item()))
             .update_expression(update.expression)
             .set_condition_expression(
                 (!update.condition.expression.is_empty()).then_some(update.condition.expression),
