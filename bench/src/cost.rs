@@ -5,6 +5,7 @@ use crate::COST_SAMPLES;
 use crate::invoke::{Input, run_in_process};
 use crate::report::{Timing, ms};
 use crate::scenarios::Scenario;
+use crate::sdk_clock::SdkClock;
 use crate::stack::Stack;
 use anyhow::Result;
 use integration_tests::meter::{self, Tally};
@@ -73,7 +74,12 @@ pub fn prices(timing: &Timing, cost: &Cost) -> Prices {
 /// What `COST_SAMPLES` invocations cost: calls and units averaged, updated items sized after
 /// the fact; CPU as the median, since the first call of a handler in this process also pays
 /// for touching its code for the first time, and some calls fall into the machine's slow spells.
-pub async fn cost(stack: &Stack, scenario: &Scenario, first_index: usize) -> Result<Cost> {
+pub async fn cost(
+    stack: &Stack,
+    sdk_clock: &SdkClock,
+    scenario: &Scenario,
+    first_index: usize,
+) -> Result<Cost> {
     let mut total = Cost::default();
     let (mut own_cpu, mut sdk_cpu) = (Vec::new(), Vec::new());
     for i in 0..COST_SAMPLES {
@@ -81,13 +87,15 @@ pub async fn cost(stack: &Stack, scenario: &Scenario, first_index: usize) -> Res
         let _ = stack.metered(&scenario.table);
         let input = Input::of((scenario.event)(first_index + i));
         stack.meter.take();
+        sdk_clock.take();
         let cpu_before = meter::thread_cpu();
         let output = run_in_process(stack, scenario.function, &scenario.table, input).await?;
         let cpu = meter::thread_cpu().saturating_sub(cpu_before);
+        let in_sdk = sdk_clock.take();
         output.into_value(scenario.function)?;
         let mut tally: Tally = stack.meter.take();
-        own_cpu.push(ms(cpu.saturating_sub(tally.sdk_cpu)));
-        sdk_cpu.push(ms(tally.sdk_cpu));
+        own_cpu.push(ms(cpu.saturating_sub(in_sdk)));
+        sdk_cpu.push(ms(in_sdk));
         let client = aws_sdk_dynamodb::Client::new(&stack.aws);
         for write in std::mem::take(&mut tally.sized_later) {
             let item = client

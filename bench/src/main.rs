@@ -13,6 +13,7 @@ mod invoke;
 mod report;
 mod runtime_api;
 mod scenarios;
+mod sdk_clock;
 mod stack;
 
 use adapters::catalog::DynamoProductRepository;
@@ -64,6 +65,7 @@ async fn main() -> Result<()> {
     let endpoint = std::env::var("AWS_ENDPOINT_URL")
         .context("AWS_ENDPOINT_URL is not set: run `make bench`")?;
     let warm = warm_invocations();
+    let sdk_clock = sdk_clock::SdkClock::install()?;
     let aws = adapters::config::aws().await?;
     let base_env: Vec<(String, String)> = [
         "AWS_ENDPOINT_URL",
@@ -178,7 +180,7 @@ async fn main() -> Result<()> {
         let (cost, cost_error) = if scenario.function == "floor" {
             (None, None)
         } else {
-            match cost(&stack, scenario, warm + 1).await {
+            match cost(&stack, &sdk_clock, scenario, warm + 1).await {
                 Ok(cost) => (Some(cost), None),
                 Err(error) => {
                     eprintln!("bench: {}: cost not measured: {error:#}", scenario.label);

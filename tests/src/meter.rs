@@ -2,11 +2,7 @@
 //! operations, the IAM actions they need, items read and written, and the read and write
 //! request units they consume (estimated from item sizes with DynamoDB's rules:
 //! 4 KB per read unit, half for eventually consistent reads, 1 KB per write unit, twice for
-//! transactions).
-//!
-//! It also clocks the process CPU spent while any SDK call is in flight (serializing, signing,
-//! the HTTP exchange, deserializing), so that the benchmark can tell the functions' own work
-//! from the SDK's.
+//! transactions). [`thread_cpu`] is the clock the benchmark times a call's work with.
 
 use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput;
 use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemInput;
@@ -21,7 +17,6 @@ use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::{
     AfterDeserializationInterceptorContextRef, BeforeSerializationInterceptorContextRef,
-    FinalizerInterceptorContextRef,
 };
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
@@ -62,10 +57,6 @@ pub struct Tally {
     pub read_units: f64,
     pub write_units: f64,
     pub sized_later: Vec<PendingWrite>,
-    /// Process CPU while at least one SDK call was in flight: concurrent calls count once.
-    pub sdk_cpu: Duration,
-    in_flight: usize,
-    in_flight_since: Duration,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -164,34 +155,6 @@ fn read_units(size: usize, consistent: bool) -> f64 {
 impl Intercept for Meter {
     fn name(&self) -> &'static str {
         "Meter"
-    }
-
-    fn read_before_execution(
-        &self,
-        _context: &BeforeSerializationInterceptorContextRef<'_>,
-        _config: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let mut tally = self.0.lock().unwrap();
-        if tally.in_flight == 0 {
-            tally.in_flight_since = thread_cpu();
-        }
-        tally.in_flight += 1;
-        Ok(())
-    }
-
-    fn read_after_execution(
-        &self,
-        _context: &FinalizerInterceptorContextRef<'_>,
-        _components: &RuntimeComponents,
-        _config: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let mut tally = self.0.lock().unwrap();
-        tally.in_flight -= 1;
-        if tally.in_flight == 0 {
-            let spent = thread_cpu().saturating_sub(tally.in_flight_since);
-            tally.sdk_cpu += spent;
-        }
-        Ok(())
     }
 
     fn read_before_serialization(
