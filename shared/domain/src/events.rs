@@ -56,8 +56,8 @@ impl DomainEvent {
 }
 
 /// `value`'s JSON object followed by `extra`'s fields, as `#[serde(flatten)]` would write
-/// them, but without flatten's detour through a map of every field (twice the work for a
-/// 25-line order's event). Either must serialize as an object.
+/// them, but without flatten's detour through a map of every field. Either must serialize
+/// as an object.
 pub(crate) fn object_with(
     value: &impl Serialize,
     extra: &impl Serialize,
