@@ -17,6 +17,7 @@
 
 pub mod catalog;
 mod clock;
+mod detail;
 mod error;
 pub mod events;
 mod identity;

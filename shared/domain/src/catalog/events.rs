@@ -65,6 +65,6 @@ impl ProductEvent {
             event_id: self.event_id,
             changes: (self.kind == ProductEventKind::ProductUpdated).then_some(&self.changes),
         };
-        crate::events::object_with(&self.product, &extra)
+        crate::detail::object_with(&self.product, &extra)
     }
 }

@@ -361,7 +361,7 @@ impl OrderEvent {
         let extra = Extra {
             event_id: self.event_id,
         };
-        crate::events::object_with(&self.order, &extra)
+        crate::detail::object_with(&self.order, &extra)
     }
 }
 
