@@ -17,7 +17,6 @@
 
 pub mod catalog;
 mod clock;
-mod detail;
 mod error;
 pub mod events;
 mod identity;

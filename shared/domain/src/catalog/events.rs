@@ -56,15 +56,17 @@ impl ProductEvent {
     /// written straight to text.
     pub fn detail(&self) -> Result<String, serde_json::Error> {
         #[derive(Serialize)]
-        struct Extra<'a> {
+        struct Detail<'a> {
+            #[serde(flatten)]
+            product: &'a Product,
             event_id: EventId,
             #[serde(skip_serializing_if = "Option::is_none")]
             changes: Option<&'a BTreeMap<String, FieldChange>>,
         }
-        let extra = Extra {
+        serde_json::to_string(&Detail {
+            product: &self.product,
             event_id: self.event_id,
             changes: (self.kind == ProductEventKind::ProductUpdated).then_some(&self.changes),
-        };
-        crate::detail::object_with(&self.product, &extra)
+        })
     }
 }
