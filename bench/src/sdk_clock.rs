@@ -96,3 +96,74 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for SdkClock {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    /// Some CPU work that the optimiser keeps.
+    fn spin() {
+        let mut x = 0u64;
+        for i in 0..2_000_000u64 {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(i));
+        }
+    }
+
+    fn with_clock(f: impl FnOnce()) -> Duration {
+        let clock = SdkClock::default();
+        let subscriber = tracing_subscriber::registry().with(clock.clone());
+        tracing::subscriber::with_default(subscriber, f);
+        clock.take()
+    }
+
+    #[test]
+    fn an_operation_span_is_clocked_from_its_first_entry_to_its_close() {
+        let inside = with_clock(|| {
+            let span = tracing::debug_span!("DynamoDB.GetItem", "rpc.system" = "aws-api");
+            // Entered and left several times, as a future polled several times is.
+            span.in_scope(spin);
+            span.in_scope(spin);
+            spin();
+            spin();
+            drop(span);
+        });
+        let one_spin = with_clock(|| {
+            let span = tracing::debug_span!("DynamoDB.GetItem", "rpc.system" = "aws-api");
+            span.in_scope(spin);
+        });
+        // Four spins against one: a wide margin, since this machine's speed varies.
+        assert!(
+            inside > one_spin.mul_f64(2.0),
+            "every spin before the close counts: {inside:?} against {one_spin:?}"
+        );
+    }
+
+    #[test]
+    fn other_spans_and_work_outside_operations_are_not_clocked() {
+        let outside = with_clock(|| {
+            tracing::debug_span!("handler").in_scope(spin);
+            spin();
+        });
+        assert_eq!(outside, Duration::ZERO);
+    }
+
+    #[test]
+    fn overlapping_operations_count_once() {
+        let three = with_clock(|| {
+            let spans: Vec<_> = (0..3)
+                .map(|_| tracing::debug_span!("DynamoDB.Query", "rpc.system" = "aws-api"))
+                .collect();
+            for span in &spans {
+                span.in_scope(|| {});
+            }
+            spin();
+            drop(spans);
+        });
+        let one = with_clock(|| {
+            tracing::debug_span!("DynamoDB.Query", "rpc.system" = "aws-api").in_scope(spin);
+        });
+        // Counted once per operation, three operations over one spin would read three spins.
+        assert!(three < one.mul_f64(2.0), "{three:?} against {one:?}");
+    }
+}
